@@ -1,0 +1,1 @@
+"""answerkey: ground truth as infrastructure."""

@@ -1,0 +1,65 @@
+"""What every command shares: the workspace option, JSON output, progress bars, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from answerkey.findings import Finding
+from answerkey.project import Workspace
+
+__all__ = ["State", "console", "err_console", "print_findings", "print_json", "progress_bar"]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class State:
+    """Options given before the command: where the workspace is, and whether to show tracebacks."""
+
+    workspace_dir: Path | None = None
+    debug: bool = False
+
+    def open(self) -> Workspace:
+        """The workspace named by --workspace, or the one at or above the current folder."""
+        return Workspace.open(self.workspace_dir)
+
+
+def print_json(value: Any) -> None:
+    """Machine-readable output: one JSON document on stdout."""
+    print(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+
+
+def print_findings(findings: list[Finding]) -> None:
+    """Findings as one line each, errors first."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    style = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for finding in sorted(findings, key=lambda f: order[f.severity.value]):
+        severity = finding.severity.value
+        console.print(f"[{style[severity]}]{severity:7}[/] {finding.where}: {finding.what}")
+
+
+@contextmanager
+def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr, driven by an ``on_progress(done, total)`` callback."""
+    if not enabled or not err_console.is_terminal:
+        yield lambda done, total: None
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+        console=err_console, transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,63 @@
+"""The ``answerkey`` command: thin commands over the library, one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from answerkey.cli import demo_cmd, import_cmds, release_cmds, schema_cmds, workspace_cmds
+from answerkey.cli.common import State, err_console
+from answerkey.errors import AnswerkeyError
+
+__all__ = ["app", "run"]
+
+app = typer.Typer(
+    name="answerkey",
+    help="Ground truth as infrastructure: schema, annotations, agreement, releases.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", "-w", help="Workspace folder (default: current or above).")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    """answerkey keeps the answer key honest."""
+    ctx.obj = State(workspace_dir=workspace, debug=debug)
+
+
+workspace_cmds.register(app)
+schema_cmds.register(app)
+import_cmds.register(app)
+release_cmds.register(app)
+demo_cmd.register(app)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Entry point: user errors print one line on stderr and exit 2; --debug shows the traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or bool(os.environ.get("ANSWERKEY_DEBUG"))
+    try:
+        app(args=args, prog_name="answerkey")
+    except AnswerkeyError as exc:
+        if debug:
+            raise
+        err_console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing half-written was kept")
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

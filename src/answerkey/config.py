@@ -1,0 +1,90 @@
+"""Workspace configuration: ``answerkey.toml`` and the environment variables that override it."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from answerkey.errors import WorkspaceError
+
+__all__ = [
+    "CONFIG_FILE",
+    "DATABASE_URL_ENV",
+    "STORE_DIR",
+    "WorkspaceConfig",
+    "find_workspace",
+    "load_config",
+]
+
+CONFIG_FILE = "answerkey.toml"
+STORE_DIR = ".answerkey"
+DATABASE_URL_ENV = "ANSWERKEY_DATABASE_URL"
+
+DEFAULT_CONFIG = """\
+# answerkey workspace
+[workspace]
+name = "{name}"
+schema = "schema.yaml"
+
+[store]
+# SQLite file inside the workspace; set ANSWERKEY_DATABASE_URL=postgresql+psycopg://... for a team store.
+url = "sqlite:///{store_dir}/store.db"
+
+[ground_truth]
+# Sources whose annotations never count towards ground-truth labels.
+exclude_sources = ["model"]
+"""
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    """What ``answerkey.toml`` says, with paths resolved against the workspace folder."""
+
+    root: Path
+    name: str
+    schema_path: Path
+    database_url: str
+    exclude_sources: tuple[str, ...] = ("model",)
+
+
+def find_workspace(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding an ``answerkey.toml``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise WorkspaceError(
+        f"no {CONFIG_FILE} in {here} or any folder above it; run `answerkey init DIR` or pass --workspace DIR"
+    )
+
+
+def load_config(root: Path) -> WorkspaceConfig:
+    """Read ``root/answerkey.toml``; ``ANSWERKEY_DATABASE_URL`` overrides the store URL."""
+    path = root / CONFIG_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WorkspaceError(f"{path}: not found; run `answerkey init {root}`") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise WorkspaceError(f"{path}: not valid TOML: {exc}") from None
+    workspace = data.get("workspace", {})
+    store = data.get("store", {})
+    truth = data.get("ground_truth", {})
+    url = os.environ.get(DATABASE_URL_ENV) or store.get("url") or f"sqlite:///{STORE_DIR}/store.db"
+    return WorkspaceConfig(
+        root=root,
+        name=str(workspace.get("name", root.name)),
+        schema_path=root / str(workspace.get("schema", "schema.yaml")),
+        database_url=_resolve_sqlite_path(url, root),
+        exclude_sources=tuple(truth.get("exclude_sources", ["model"])),
+    )
+
+
+def _resolve_sqlite_path(url: str, root: Path) -> str:
+    """Make a relative ``sqlite:///path`` relative to the workspace rather than the current folder."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+        return prefix + str((root / url[len(prefix):]).resolve())
+    return url

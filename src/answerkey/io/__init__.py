@@ -1,0 +1,1 @@
+"""Readers and writers by format: CSV, JSONL, Parquet, Label Studio."""

@@ -1,0 +1,292 @@
+"""Streaming long-format files (CSV, JSONL, Parquet) in batches, each batch knowing its file row numbers.
+
+Row numbers are what a person finds in the file: the line number for CSV (the header is line 1) and
+JSONL, the 1-based record number for Parquet. CSV row numbers assume no quoted field spans lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from answerkey.errors import ImportValidationError, RowProblem
+
+__all__ = ["FORMATS", "Batch", "TabularFile", "detect_format", "open_tabular", "read_frame"]
+
+FORMATS = ("csv", "jsonl", "parquet")
+BATCH_ROWS = 100_000
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A slice of a file as a DataFrame, and the file row number of its first row."""
+
+    frame: pd.DataFrame
+    first_row: int
+    rows: tuple[int, ...] | None = None
+    """Explicit row numbers, for formats whose records are not consecutive lines (Label Studio tasks)."""
+
+    def row(self, position: int) -> int:
+        """The file row number of the batch's ``position``-th row."""
+        return self.rows[position] if self.rows is not None else self.first_row + position
+
+
+@dataclass(frozen=True)
+class TabularFile:
+    """An opened long-format file: its columns (known before any row is read) and its batches."""
+
+    path: Path
+    format: str
+    columns: list[str]
+    batches: Callable[[], Iterator[Batch]]
+
+
+def detect_format(path: Path, format: str | None = None) -> str:
+    """The file's format from ``format`` or its ending (``.csv``, ``.jsonl``/``.ndjson``, ``.parquet``)."""
+    if format:
+        if format not in FORMATS:
+            raise _problem(path, None, None, f"format {format!r}", f"one of {', '.join(FORMATS)}")
+        return format
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    ending = suffixes[-1] if suffixes else ""
+    by_ending = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+                 ".parquet": "parquet", ".pq": "parquet"}
+    if ending not in by_ending:
+        raise _problem(path, None, None, f"file ending {ending or '(none)'!r}",
+                       "a .csv, .jsonl or .parquet file (or pass --format)")
+    return by_ending[ending]
+
+
+def open_tabular(
+    path: str | Path,
+    format: str | None = None,
+    *,
+    as_strings: bool = True,
+    batch_rows: int = BATCH_ROWS,
+    on_progress: ProgressCallback | None = None,
+) -> TabularFile:
+    """Open ``path`` for batched reading; ``as_strings`` reads every value as text (None when empty)."""
+    path = Path(path)
+    if not path.is_file():
+        raise _problem(path, None, None, "no such file", "an existing CSV, JSONL or Parquet file")
+    fmt = detect_format(path, format)
+    if path.stat().st_size == 0:
+        raise _problem(path, None, None, "an empty file", "a header and at least one row")
+    reader = {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt]
+    return reader(path, as_strings, batch_rows, on_progress)
+
+
+def _problem(path: Path, row: int | None, column: str | None, found: str, expected: str) -> ImportValidationError:
+    return ImportValidationError([RowProblem(str(path), row, column, found, expected)])
+
+
+def _csv(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCallback | None) -> TabularFile:
+    header = _csv_header(path)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    size = path.stat().st_size
+
+    def batches() -> Iterator[Batch]:
+        with path.open("rb") as handle:
+            reader = pacsv.open_csv(
+                handle,
+                read_options=pacsv.ReadOptions(block_size=8 << 20, use_threads=True),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()) if as_strings else None,
+                    strings_can_be_null=True,
+                ),
+            )
+            next_line = 2
+            while True:
+                try:
+                    record_batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                except pa.ArrowInvalid as exc:
+                    raise _csv_error(path, exc, next_line) from None
+                frame = _strings(record_batch.to_pandas()) if as_strings else record_batch.to_pandas()
+                yield Batch(frame, next_line)
+                next_line += len(frame)
+                if on_progress:
+                    on_progress(min(handle.tell(), size), size)
+
+    return TabularFile(path, "csv", header, batches)
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("rb") as handle:
+        first = handle.readline()
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _problem(path, 1, None, f"bytes that are not UTF-8 (at byte {exc.start})", "UTF-8 text") from None
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    if not header or not any(name.strip() for name in header):
+        raise _problem(path, 1, None, "no header", "a header line naming the columns")
+    return [name.strip() for name in header]
+
+
+def _csv_error(path: Path, exc: Exception, next_line: int) -> ImportValidationError:
+    message = str(exc)
+    if "UTF8" in message or "utf8" in message.lower():
+        return _locate_bad_utf8(path)
+    return _problem(path, None, None, message.replace("\n", " "), f"well-formed CSV (from line {next_line} on)")
+
+
+def _locate_bad_utf8(path: Path) -> ImportValidationError:
+    """Name the first line and column holding bytes that are not UTF-8."""
+    with path.open("rb") as handle:
+        header: list[str] = []
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+                if number == 1:
+                    header = next(csv.reader([line]), [])
+                continue
+            except UnicodeDecodeError as exc:
+                fields = next(csv.reader([raw.decode("utf-8", errors="replace")]), [])
+                column = next((header[i] for i, f in enumerate(fields) if "\ufffd" in f and i < len(header)), None)
+                return _problem(path, number, column, f"bytes that are not UTF-8 ({raw[exc.start:exc.end]!r})",
+                                "UTF-8 text")
+    return _problem(path, None, None, "bytes that are not UTF-8", "UTF-8 text")
+
+
+def _jsonl(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCallback | None) -> TabularFile:
+    columns = _jsonl_columns(path)
+    size = path.stat().st_size
+
+    def batches() -> Iterator[Batch]:
+        rows: list[dict[str, Any]] = []
+        first = 1
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                record = _jsonl_record(path, number, raw)
+                if record is None:
+                    continue
+                if not rows:
+                    first = number
+                rows.append(record)
+                if len(rows) >= batch_rows:
+                    yield _jsonl_batch(rows, first, columns, as_strings)
+                    rows = []
+                    if on_progress:
+                        on_progress(handle.tell(), size)
+            if rows:
+                yield _jsonl_batch(rows, first, columns, as_strings)
+            if on_progress:
+                on_progress(size, size)
+
+    return TabularFile(path, "jsonl", columns, batches)
+
+
+def _jsonl_record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _problem(path, number, None, f"bytes that are not UTF-8 ({raw[exc.start:exc.end]!r})",
+                       "UTF-8 text") from None
+    if not text.strip():
+        return None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _problem(path, number, None, f"invalid JSON ({exc.msg} at character {exc.pos + 1})",
+                       "one JSON object per line") from None
+    if not isinstance(record, dict):
+        raise _problem(path, number, None, f"a JSON {type(record).__name__}", "one JSON object per line")
+    return record
+
+
+def _jsonl_columns(path: Path) -> list[str]:
+    """Column names from the first object (JSONL has no header; later keys are kept too)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            record = _jsonl_record(path, number, raw)
+            if record is not None:
+                return list(record)
+    raise _problem(path, None, None, "an empty file", "one JSON object per line")
+
+
+def _jsonl_batch(rows: list[dict[str, Any]], first: int, columns: list[str], as_strings: bool) -> Batch:
+    frame = pd.DataFrame.from_records(rows)
+    for column in columns:
+        if column not in frame:
+            frame[column] = None
+    if as_strings:
+        frame = _strings(frame)
+    return Batch(frame, first)
+
+
+def _parquet(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCallback | None) -> TabularFile:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _problem(path, None, None, f"not a readable Parquet file ({exc})", "a Parquet file") from None
+    columns = list(parquet.schema_arrow.names)
+    total = parquet.metadata.num_rows
+    if total == 0:
+        raise _problem(path, None, None, "an empty file", "at least one row")
+
+    def batches() -> Iterator[Batch]:
+        first = 1
+        for record_batch in parquet.iter_batches(batch_size=batch_rows):
+            frame = record_batch.to_pandas()
+            if as_strings:
+                frame = _strings(frame)
+            yield Batch(frame, first)
+            first += len(frame)
+            if on_progress:
+                on_progress(first - 1, total)
+
+    return TabularFile(path, "parquet", columns, batches)
+
+
+def _strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as Python str or None (empty and whitespace-only text become None)."""
+    out = {}
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            text = series.map(lambda v: None if pd.isna(v) else v.isoformat())
+        elif series.dtype == object or pd.api.types.is_string_dtype(series):
+            text = series.map(_clean_text)
+        else:
+            text = series.map(lambda v: None if pd.isna(v) else _clean_text(v))
+        out[column] = text.astype(object)
+    return pd.DataFrame(out, index=range(len(frame)))
+
+
+def _clean_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = value if isinstance(value, str) else (json.dumps(value) if isinstance(value, (dict, list)) else str(value))
+    text = text.strip()
+    return text or None
+
+
+def read_frame(path: str | Path, format: str | None = None, *, as_strings: bool = False) -> pd.DataFrame:
+    """A whole (small) file as one DataFrame, with a ``_row`` column of file row numbers."""
+    tabular = open_tabular(path, format, as_strings=as_strings)
+    frames = []
+    for batch in tabular.batches():
+        frame = batch.frame.copy()
+        frame["_row"] = range(batch.first_row, batch.first_row + len(frame))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*tabular.columns, "_row"])
+

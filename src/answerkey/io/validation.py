@@ -1,0 +1,198 @@
+"""Checking long-format annotation and item batches before anything is written.
+
+Pure functions: they take a batch and what the store knows, and return the clean rows and the problems
+(file, row, column, what was found, what was expected). Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from answerkey.errors import RowProblem
+from answerkey.io.tabular import Batch
+from answerkey.schema import LabelingSchema, expected_labels, label_checker
+
+__all__ = [
+    "ANNOTATION_COLUMNS",
+    "ITEM_COLUMNS",
+    "SOURCES",
+    "AnnotationContext",
+    "check_columns",
+    "judgement_key",
+    "parse_timestamps",
+    "validate_annotations",
+]
+
+SOURCES = ("human", "expert", "behavioral", "synthetic", "model")
+ANNOTATION_REQUIRED = ("item_id", "annotator_id", "label")
+ANNOTATION_COLUMNS = (*ANNOTATION_REQUIRED, "created_at", "source", "schema_version", "confidence", "note")
+ITEM_COLUMNS = ("item_id", "group_id", "segment", "created_at")
+
+
+def check_columns(
+    path: Path, columns: list[str], required: Iterable[str], known: Iterable[str], *, strict_known: bool = True
+) -> list[RowProblem]:
+    """Missing required columns, duplicate names, and near-misses of known column names (typos)."""
+    problems = []
+    known = list(known)
+    seen = set()
+    for name in columns:
+        if name in seen:
+            problems.append(RowProblem(str(path), 1, name, "a second column of this name", "unique column names"))
+        seen.add(name)
+    for name in required:
+        if name not in columns:
+            hint = get_close_matches(name, [c for c in columns if c not in known], n=1, cutoff=0.75)
+            found = f"no column {name!r}" + (f" (is {hint[0]!r} a typo?)" if hint else "")
+            problems.append(RowProblem(str(path), 1, name, found, f"columns {', '.join(required)}"))
+    if strict_known:
+        for name in columns:
+            if name in known:
+                continue
+            near = get_close_matches(name, known, n=1, cutoff=0.8)
+            if near and near[0] not in columns:
+                problems.append(
+                    RowProblem(str(path), 1, name, f"unknown column {name!r}", f"{near[0]!r} (did you mean it?)")
+                )
+    return problems
+
+
+def parse_timestamps(values: pd.Series) -> pd.Series:
+    """ISO 8601 text to naive UTC timestamps; NaT where the text is missing or not a timestamp."""
+    parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+    if len(parsed) and parsed.isna().any():
+        # mixed formats (dates and date-times) make pandas give up on the whole column; retry row by row
+        retry = values[parsed.isna() & values.notna()]
+        if len(retry):
+            fixed = retry.map(_one_timestamp)
+            parsed = parsed.astype(object)
+            parsed.loc[fixed.index] = fixed
+            parsed = pd.to_datetime(parsed, utc=True)
+    return parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+
+
+def _one_timestamp(text: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        return pd.NaT
+    if stamp is pd.NaT:
+        return pd.NaT
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+
+
+def judgement_key(item_id: str, annotator_id: str, label: str, created_at: str) -> str:
+    """Identity of one judgement: importing it again adds nothing."""
+    return hashlib.sha1(f"{item_id}\x1f{annotator_id}\x1f{label}\x1f{created_at}".encode()).hexdigest()
+
+
+@dataclass
+class AnnotationContext:
+    """What validation needs to know about the store: items, schema versions, and the default version."""
+
+    path: Path
+    has_item: Callable[[pd.Series], np.ndarray]
+    schemas: Mapping[int, LabelingSchema]
+    default_version: int
+    default_source: str = "human"
+    max_problems: int = 20
+    problems: list[RowProblem] = field(default_factory=list)
+    total_problems: int = 0
+
+    def add(self, row: int, column: str, found: str, expected: str) -> None:
+        """Record a problem (only the first ``max_problems`` are kept; all are counted)."""
+        self.total_problems += 1
+        if len(self.problems) < self.max_problems:
+            self.problems.append(RowProblem(str(self.path), row, column, found, expected))
+
+
+def validate_annotations(batch: Batch, context: AnnotationContext) -> pd.DataFrame:
+    """Clean rows of one batch, ready to append; problems go to ``context``.
+
+    Returns columns item_id, annotator_id, label, source, schema_version, created_at, confidence, note,
+    judgement_key. Rows with a problem are dropped (and the import as a whole will be refused).
+    """
+    frame = batch.frame
+    n = len(frame)
+    bad = np.zeros(n, dtype=bool)
+
+    def report(mask: np.ndarray, column: str, found: Callable[[object], str], expected: str) -> None:
+        nonlocal bad
+        for position in np.flatnonzero(mask):
+            context.add(batch.row(int(position)), column, found(frame[column].iat[position]), expected)
+        bad |= mask
+
+    def missing(value: object) -> str:
+        return "an empty value"
+
+    for column in ANNOTATION_REQUIRED:
+        report(frame[column].isna().to_numpy(), column, missing, "a value")
+
+    item_ids = frame["item_id"]
+    known = context.has_item(item_ids)
+    report(~known & item_ids.notna().to_numpy(), "item_id", lambda v: f"unknown item {v!r}",
+           "an item imported before (`answerkey import items FILE`)")
+
+    sources = _column(frame, "source", context.default_source)
+    report(~sources.isin(SOURCES).to_numpy(), "source", lambda v: repr(v), f"one of {', '.join(SOURCES)}")
+
+    versions = pd.to_numeric(_column(frame, "schema_version", str(context.default_version)), errors="coerce")
+    version_ok = versions.isin(list(context.schemas)).to_numpy()
+    report(~version_ok, "schema_version", lambda v: f"schema version {v!r}",
+           f"a registered version ({', '.join(map(str, sorted(context.schemas)))})")
+
+    labels = frame["label"].astype(object)
+    canonical = pd.Series([None] * n, dtype=object)
+    for version in sorted(set(versions[version_ok].astype(int))):
+        schema = context.schemas[version]
+        check = label_checker(schema)
+        rows = (versions == version).to_numpy() & labels.notna().to_numpy()
+        checked = labels[rows].map(check)
+        canonical[rows] = checked.to_numpy()
+        invalid = np.zeros(n, dtype=bool)
+        invalid[np.flatnonzero(rows)[checked.isna().to_numpy()]] = True
+        report(invalid, "label", lambda v: f"label {v!r}", expected_labels(schema))
+
+    created_text = _column(frame, "created_at", None)
+    created = parse_timestamps(created_text)
+    report((created.isna() & created_text.notna()).to_numpy(), "created_at", lambda v: f"timestamp {v!r}",
+           "an ISO 8601 date-time such as 2026-03-01T14:30:00Z")
+
+    confidence_text = _column(frame, "confidence", None)
+    confidence = pd.to_numeric(confidence_text, errors="coerce")
+    report((confidence_text.notna() & ~confidence.between(0, 1)).to_numpy(), "confidence",
+           lambda v: f"confidence {v!r}", "a number from 0 to 1")
+
+    keep = ~bad
+    clean = pd.DataFrame(
+        {
+            "item_id": item_ids[keep].to_numpy(),
+            "annotator_id": frame["annotator_id"][keep].to_numpy(),
+            "label": canonical[keep].to_numpy(),
+            "source": sources[keep].to_numpy(),
+            "schema_version": versions[keep].astype("int64").to_numpy() if keep.any() else np.array([], "int64"),
+            "created_at": created[keep].to_numpy(),
+            "confidence": confidence[keep].to_numpy(),
+            "note": _column(frame, "note", None)[keep].to_numpy(),
+        }
+    )
+    stamps = clean["created_at"].map(lambda t: "" if pd.isna(t) else t.isoformat())
+    clean["judgement_key"] = [
+        judgement_key(i, a, lab, s)
+        for i, a, lab, s in zip(clean["item_id"], clean["annotator_id"], clean["label"], stamps, strict=True)
+    ]
+    return clean
+
+
+def _column(frame: pd.DataFrame, name: str, default: str | None) -> pd.Series:
+    if name in frame:
+        series = frame[name].astype(object)
+        return series.where(series.notna(), default) if default is not None else series
+    return pd.Series([default] * len(frame), index=frame.index, dtype=object)

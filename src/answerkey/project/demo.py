@@ -1,0 +1,81 @@
+"""``answerkey demo``: a realistic, deterministic workspace built through the same imports a user runs."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from answerkey.config import CONFIG_FILE
+from answerkey.demo import DemoData, generate_demo
+from answerkey.errors import WorkspaceError
+from answerkey.project.imports import import_annotations, import_items
+from answerkey.project.releases import Release, create_release, diff_releases
+from answerkey.project.workspace import Workspace
+from answerkey.schema import dump_schema
+
+__all__ = ["DemoResult", "build_demo"]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """The demo workspace, its two releases (before and after the schema change) and the report."""
+
+    workspace: Workspace
+    releases: list[Release]
+    report: Path
+    data_dir: Path
+
+
+def _month(stamp: pd.Timestamp) -> str:
+    return stamp.strftime("%Y-%m")
+
+
+def build_demo(directory: str | Path, *, seed: int = 7, n_items: int = 5000, force: bool = False) -> DemoResult:
+    """Generate the demo data, write it as CSV, JSONL and Parquet files, import them, cut releases, report."""
+    from answerkey.report import render_report
+
+    root = Path(directory).resolve()
+    if root.exists() and any(root.iterdir()):
+        if not (force and (root / CONFIG_FILE).exists()):
+            raise WorkspaceError(
+                f"{root} is not empty; pick a new folder"
+                + (" or pass --force to rebuild this demo" if (root / CONFIG_FILE).exists() else "")
+            )
+        shutil.rmtree(root)
+    data = generate_demo(seed=seed, n_items=n_items)
+    workspace = Workspace.init(root, name=data.schema_v1.name, schema=data.schema_v1)
+    data_dir = root / "data"
+    files = _write_files(data, data_dir)
+    import_items(workspace, files["items"])
+    import_annotations(workspace, files["before"])
+    before = create_release(workspace, _month(data.schema_change_at - pd.Timedelta(days=1)),
+                            note=f"ground truth under schema v{data.schema_v1.version}")
+    (root / "schema.yaml").write_text(dump_schema(data.schema_v2), encoding="utf-8")
+    import_annotations(workspace, files["after"])
+    import_annotations(workspace, files["behavioral"])
+    import_annotations(workspace, files["synthetic"])
+    last = data.annotations["created_at"].max()
+    after = create_release(workspace, _month(last), note=f"ground truth under schema v{data.schema_v2.version}")
+    diff_releases(workspace, before.name, after.name)
+    report = render_report(workspace)
+    return DemoResult(workspace, [before, after], report, data_dir)
+
+
+def _write_files(data: DemoData, folder: Path) -> dict[str, Path]:
+    """The demo's inputs in the formats users bring: items as Parquet, people as CSV, machines as JSONL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"items": folder / "tickets.parquet", "before": folder / "labels_v1.csv",
+             "after": folder / "labels_v2.csv", "behavioral": folder / "routing.jsonl",
+             "synthetic": folder / "keyword_rule.jsonl"}
+    data.items.to_parquet(paths["items"], index=False)
+    annotations = data.annotations.copy()
+    annotations["created_at"] = annotations["created_at"].map(lambda t: t.isoformat() + "Z")
+    people = annotations[annotations["source"].isin(["human", "expert"])]
+    people[people["schema_version"] == data.schema_v1.version].to_csv(paths["before"], index=False)
+    people[people["schema_version"] != data.schema_v1.version].to_csv(paths["after"], index=False)
+    for source in ("behavioral", "synthetic"):
+        annotations[annotations["source"] == source].to_json(paths[source], orient="records", lines=True)
+    return paths

@@ -1,0 +1,292 @@
+"""Imports: items, long-format annotations and Label Studio exports, each one transaction.
+
+A file with any bad row writes nothing; the error lists the first problems as file:row:column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from answerkey.errors import ImportValidationError, RowProblem
+from answerkey.io.labelstudio import read_label_studio
+from answerkey.io.tabular import Batch, open_tabular
+from answerkey.io.validation import (
+    ANNOTATION_COLUMNS,
+    ANNOTATION_REQUIRED,
+    ITEM_COLUMNS,
+    AnnotationContext,
+    check_columns,
+    parse_timestamps,
+    validate_annotations,
+)
+from answerkey.project.workspace import Workspace
+from answerkey.store import reads, writes
+from answerkey.store import tables as t
+
+__all__ = ["ImportResult", "import_annotations", "import_items", "import_label_studio"]
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class ImportResult:
+    """What an import read and added; re-importing the same file adds nothing."""
+
+    file: str
+    kind: str
+    rows_read: int = 0
+    rows_added: int = 0
+    items_added: int = 0
+    schema_registered: int | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def duplicates(self) -> int:
+        """Rows already in the store (same judgement, or same item)."""
+        return self.rows_read - self.rows_added
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {**asdict(self), "duplicates": self.duplicates}
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _count(connection: Connection, table: Any) -> int:
+    return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def import_annotations(
+    workspace: Workspace,
+    path: str | Path,
+    *,
+    format: str | None = None,
+    default_source: str = "human",
+    on_progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Append a long-format annotation file (one judgement a row) in one transaction."""
+    path = Path(path)
+    tabular = open_tabular(path, format, as_strings=True, on_progress=on_progress)
+    problems = check_columns(path, tabular.columns, ANNOTATION_REQUIRED, ANNOTATION_COLUMNS)
+    if problems:
+        raise ImportValidationError(problems)
+    result = ImportResult(str(path), "annotations",
+                          ignored_columns=[c for c in tabular.columns if c not in ANNOTATION_COLUMNS])
+    schema = workspace.schema()
+    with workspace.transaction() as connection:
+        if writes.register_schema(connection, schema):
+            result.schema_registered = schema.version
+        known = reads.item_id_lookup(connection)
+        context = AnnotationContext(
+            path=path,
+            has_item=lambda ids: ids.isin(known).to_numpy(),
+            schemas=reads.schemas(connection),
+            default_version=schema.version,
+            default_source=default_source,
+        )
+        import_id = writes.start_import(connection, "annotations", str(path), _file_sha256(path))
+        before = _count(connection, t.annotations)
+        now = writes.utcnow()
+        for batch in tabular.batches():
+            result.rows_read += len(batch.frame)
+            clean = validate_annotations(batch, context)
+            if context.total_problems == 0:
+                writes.append_annotations(connection, clean, import_id, now)
+        if context.total_problems:
+            raise ImportValidationError(context.problems, context.total_problems)
+        result.rows_added = _count(connection, t.annotations) - before
+        writes.finish_import(connection, import_id, result.rows_read, result.rows_added)
+    return result
+
+
+def import_items(
+    workspace: Workspace, path: str | Path, *, format: str | None = None, on_progress: ProgressCallback | None = None
+) -> ImportResult:
+    """Add items (``item_id`` plus payload columns, optional ``group_id``, ``segment``, ``created_at``).
+
+    An item already in the store with the same payload is skipped; with a different payload the import is
+    refused, since an item's content is part of its ground truth and is never silently replaced.
+    """
+    path = Path(path)
+    tabular = open_tabular(path, format, as_strings=False, on_progress=on_progress)
+    problems = check_columns(path, tabular.columns, ["item_id"], ITEM_COLUMNS, strict_known=False)
+    if problems:
+        raise ImportValidationError(problems)
+    result = ImportResult(str(path), "items")
+    collected: list[RowProblem] = []
+    total_problems = 0
+    with workspace.transaction() as connection:
+        known = reads.item_id_lookup(connection)
+        seen: dict[str, int] = {}
+        import_id = writes.start_import(connection, "items", str(path), _file_sha256(path))
+        for batch in tabular.batches():
+            result.rows_read += len(batch.frame)
+            frame, batch_problems = _validate_items(path, batch, seen)
+            new, existing_problems = _split_existing(connection, path, frame, known)
+            batch_problems += existing_problems
+            total_problems += len(batch_problems)
+            collected += batch_problems[: max(0, 20 - len(collected))]
+            if not total_problems:
+                writes.insert_items(connection, new, import_id)
+                known.update(new["item_id"])
+                result.rows_added += len(new)
+        if total_problems:
+            raise ImportValidationError(collected, total_problems)
+        result.items_added = result.rows_added
+        writes.finish_import(connection, import_id, result.rows_read, result.rows_added)
+    return result
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return _jsonable(value.item())
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _text(value: Any) -> str | None:
+    value = _jsonable(value)
+    if value is None:
+        return None
+    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return text.strip() or None
+
+
+def _validate_items(path: Path, batch: Batch, seen: dict[str, int]) -> tuple[pd.DataFrame, list[RowProblem]]:
+    frame = batch.frame
+    problems: list[RowProblem] = []
+    ids = [_text(v) for v in frame["item_id"]]
+    created_text = frame["created_at"].map(_text) if "created_at" in frame else pd.Series([None] * len(frame))
+    created = parse_timestamps(created_text.astype(object))
+    payload_columns = [c for c in frame.columns if c not in ITEM_COLUMNS]
+    records = frame[payload_columns].to_dict("records") if payload_columns else [{} for _ in range(len(frame))]
+    rows = []
+    for position, item_id in enumerate(ids):
+        row = batch.row(position)
+        if item_id is None:
+            problems.append(RowProblem(str(path), row, "item_id", "an empty value", "an item id"))
+            continue
+        if item_id in seen:
+            problems.append(RowProblem(str(path), row, "item_id", f"item {item_id!r} again",
+                                       f"each item once (first on row {seen[item_id]})"))
+            continue
+        seen[item_id] = row
+        if pd.isna(created.iat[position]) and created_text.iat[position] is not None:
+            problems.append(RowProblem(str(path), row, "created_at", f"timestamp {created_text.iat[position]!r}",
+                                       "an ISO 8601 date-time such as 2026-03-01T14:30:00Z"))
+            continue
+        rows.append({
+            "item_id": item_id,
+            "payload": {str(k): _jsonable(v) for k, v in records[position].items()},
+            "group_id": _text(frame["group_id"].iat[position]) if "group_id" in frame else None,
+            "segment": _text(frame["segment"].iat[position]) if "segment" in frame else None,
+            "created_at": created.iat[position],
+            "_row": row,
+        })
+    return pd.DataFrame(rows, columns=["item_id", "payload", "group_id", "segment", "created_at", "_row"]), problems
+
+
+def _split_existing(
+    connection: Connection, path: Path, frame: pd.DataFrame, known: set[str]
+) -> tuple[pd.DataFrame, list[RowProblem]]:
+    """New items, and a problem for each known item whose payload differs from the stored one."""
+    is_known = frame["item_id"].isin(known)
+    problems = []
+    existing = frame[is_known]
+    ids = existing["item_id"].tolist()
+    stored: dict[str, Any] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        stored.update(connection.execute(select(t.items.c.item_id, t.items.c.payload)
+                                         .where(t.items.c.item_id.in_(chunk))).tuples().all())
+    for row in existing.itertuples(index=False):
+        if row.item_id in stored and writes.canonical_payload(stored[row.item_id]) != writes.canonical_payload(
+            row.payload
+        ):
+            problems.append(RowProblem(str(path), int(row._row), "item_id",
+                                       f"item {row.item_id!r} with a payload unlike the stored one",
+                                       "the same payload (items are never overwritten; use a new item id)"))
+    return frame[~is_known].drop(columns="_row"), problems
+
+
+def import_label_studio(
+    workspace: Workspace,
+    path: str | Path,
+    *,
+    item_id_field: str | None = None,
+    from_name: str | None = None,
+    include_predictions: bool = False,
+) -> ImportResult:
+    """Import a Label Studio JSON export: new tasks become items, each annotator's choices annotations."""
+    path = Path(path)
+    records = read_label_studio(path, item_id_field=item_id_field, from_name=from_name,
+                                include_predictions=include_predictions)
+    result = ImportResult(str(path), "label-studio",
+                          skipped={"cancelled": records.cancelled, "empty": records.skipped_empty})
+    schema = workspace.schema()
+    with workspace.transaction() as connection:
+        if writes.register_schema(connection, schema):
+            result.schema_registered = schema.version
+        import_id = writes.start_import(connection, "label-studio", str(path), _file_sha256(path))
+        known = reads.item_id_lookup(connection)
+        new_items = pd.DataFrame(
+            [
+                {"item_id": item["item_id"], "payload": _jsonable(item["payload"]), "group_id": None,
+                 "segment": None, "created_at": pd.NaT}
+                for item in records.items
+                if item["item_id"] not in known
+            ],
+            columns=["item_id", "payload", "group_id", "segment", "created_at"],
+        ).drop_duplicates("item_id")
+        writes.insert_items(connection, new_items, import_id)
+        known.update(new_items["item_id"])
+        result.items_added = len(new_items)
+        context = AnnotationContext(
+            path=path,
+            has_item=lambda ids: ids.isin(known).to_numpy(),
+            schemas=reads.schemas(connection),
+            default_version=schema.version,
+        )
+        columns = ["item_id", "annotator_id", "label", "created_at", "source", "note"]
+        frame = pd.DataFrame([{c: a.get(c) for c in columns} for a in records.annotations], columns=columns)
+        frame = frame.astype(object).where(frame.notna(), None)
+        batch = Batch(frame, 1, tuple(int(a["row"]) for a in records.annotations))
+        before = _count(connection, t.annotations)
+        clean = validate_annotations(batch, context)
+        if context.total_problems:
+            raise ImportValidationError(context.problems, context.total_problems)
+        writes.append_annotations(connection, clean, import_id, writes.utcnow())
+        result.rows_read = len(frame)
+        result.rows_added = _count(connection, t.annotations) - before
+        writes.finish_import(connection, import_id, result.rows_read, result.rows_added)
+    return result
+
+

@@ -1,0 +1,90 @@
+"""A workspace: a folder with ``answerkey.toml``, a schema file and a store (SQLite by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+
+from answerkey.config import CONFIG_FILE, DEFAULT_CONFIG, STORE_DIR, WorkspaceConfig, find_workspace, load_config
+from answerkey.errors import WorkspaceError
+from answerkey.schema import LabelingSchema, dump_schema, load_schema
+from answerkey.schema.model import LabelDefinition
+from answerkey.store import open_engine
+
+__all__ = ["STARTER_SCHEMA", "Workspace"]
+
+STARTER_SCHEMA = LabelingSchema(
+    name="my-labels",
+    version=1,
+    task="single_label",  # type: ignore[arg-type]
+    description="What is being labeled and why. Edit the labels, then bump `version` whenever you change them.",
+    labels=[
+        LabelDefinition(name="positive", definition="The text expresses a favourable opinion.",
+                        examples=["Works perfectly, thank you!"]),
+        LabelDefinition(name="negative", definition="The text expresses an unfavourable opinion.",
+                        examples=["Still broken after three days."]),
+        LabelDefinition(name="neutral", definition="No opinion either way, or a plain question.",
+                        examples=["Where do I find my invoice?"]),
+    ],
+)
+
+
+@dataclass
+class Workspace:
+    """An open workspace: its configuration and its store engine."""
+
+    config: WorkspaceConfig
+    engine: Engine
+
+    @property
+    def root(self) -> Path:
+        """The workspace folder."""
+        return self.config.root
+
+    @classmethod
+    def init(cls, directory: str | Path, *, name: str | None = None, schema: LabelingSchema | None = None) -> Workspace:
+        """Create a workspace in ``directory``: ``answerkey.toml``, ``schema.yaml`` and the store."""
+        root = Path(directory).resolve()
+        if (root / CONFIG_FILE).exists():
+            raise WorkspaceError(f"{root / CONFIG_FILE} already exists; this folder is a workspace already")
+        root.mkdir(parents=True, exist_ok=True)
+        name = name or root.name
+        (root / CONFIG_FILE).write_text(DEFAULT_CONFIG.format(name=name, store_dir=STORE_DIR), encoding="utf-8")
+        schema_path = root / "schema.yaml"
+        if not schema_path.exists():
+            starter = schema or STARTER_SCHEMA.model_copy(update={"name": name})
+            schema_path.write_text(dump_schema(starter), encoding="utf-8")
+        (root / STORE_DIR).mkdir(exist_ok=True)
+        (root / STORE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
+        return cls.open(root)
+
+    @classmethod
+    def open(cls, directory: str | Path | None = None) -> Workspace:
+        """Open the workspace at or above ``directory`` (the current folder by default)."""
+        root = find_workspace(Path(directory) if directory else None)
+        config = load_config(root)
+        return cls(config=config, engine=open_engine(config.database_url))
+
+    def schema(self) -> LabelingSchema:
+        """The schema file as it is now (registered in the store on the first import that uses it)."""
+        return load_schema(self.config.schema_path)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One store transaction: everything in it is written, or nothing is."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only connection."""
+        with self.engine.connect() as connection:
+            yield connection
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.engine.dispose()

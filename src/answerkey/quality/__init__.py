@@ -1,0 +1,1 @@
+"""Label quality: agreement, aggregation into ground truth, label noise, leakage."""

@@ -1,0 +1,6 @@
+"""The workspace report: sections from a registry, rendered to one self-contained HTML file."""
+
+from answerkey.report.html import render_report
+from answerkey.report.sections import SECTIONS, ReportSection, register_section
+
+__all__ = ["SECTIONS", "ReportSection", "register_section", "render_report"]

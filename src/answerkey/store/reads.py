@@ -1,0 +1,123 @@
+"""Queries over the store; they return plain values and DataFrames, never ORM objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from answerkey.schema import LabelingSchema
+from answerkey.store import tables as t
+
+__all__ = [
+    "annotation_watermark",
+    "annotations_frame",
+    "counts",
+    "item_id_lookup",
+    "items_frame",
+    "release_labels_frame",
+    "release_row",
+    "release_rows",
+    "schemas",
+]
+
+
+def schemas(connection: Connection) -> dict[int, LabelingSchema]:
+    """Every registered schema version."""
+    rows = connection.execute(select(t.schema_versions.c.version, t.schema_versions.c.content)).all()
+    return {row.version: LabelingSchema.model_validate_json(row.content) for row in rows}
+
+
+def item_id_lookup(connection: Connection) -> set[str]:
+    """The set of item ids in the store (for validating imports)."""
+    return set(connection.execute(select(t.items.c.item_id)).scalars())
+
+
+def annotation_watermark(connection: Connection) -> int:
+    """The highest annotation id so far (0 in an empty store)."""
+    return int(connection.execute(select(func.coalesce(func.max(t.annotations.c.annotation_id), 0))).scalar_one())
+
+
+def annotations_frame(
+    connection: Connection, *, up_to: int | None = None, exclude_sources: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Annotations in recording order, optionally only those up to annotation id ``up_to``."""
+    a = t.annotations.c
+    query = select(
+        a.annotation_id, a.item_id, a.annotator_id, a.label, a.source, a.schema_version, a.created_at,
+        a.confidence, a.note,
+    ).order_by(a.annotation_id)
+    if up_to is not None:
+        query = query.where(a.annotation_id <= up_to)
+    if exclude_sources:
+        query = query.where(a.source.not_in(exclude_sources))
+    result = connection.execute(query)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if frame.empty:
+        frame = pd.DataFrame(columns=list(result.keys()))
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    frame["confidence"] = frame["confidence"].astype(float)
+    return frame
+
+
+def items_frame(connection: Connection, item_ids: list[str] | None = None) -> pd.DataFrame:
+    """Items with their payload dicts, ordered by item id."""
+    i = t.items.c
+    query = select(i.item_id, i.payload, i.group_id, i.segment, i.created_at).order_by(i.item_id)
+    result = connection.execute(query)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if frame.empty:
+        frame = pd.DataFrame(columns=list(result.keys()))
+    if item_ids is not None:
+        frame = frame[frame["item_id"].isin(set(item_ids))]
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    return frame.reset_index(drop=True)
+
+
+def counts(connection: Connection) -> dict[str, Any]:
+    """Counts for ``answerkey status``: items, annotators, annotations by source, schema versions, releases."""
+    a = t.annotations.c
+    by_source = dict(connection.execute(select(a.source, func.count()).group_by(a.source)).tuples().all())
+    by_version = dict(
+        connection.execute(select(a.schema_version, func.count()).group_by(a.schema_version)).tuples().all()
+    )
+    return {
+        "items": connection.execute(select(func.count()).select_from(t.items)).scalar_one(),
+        "annotators": connection.execute(select(func.count()).select_from(t.annotators)).scalar_one(),
+        "annotations": int(sum(by_source.values())),
+        "annotations_by_source": {k: int(v) for k, v in sorted(by_source.items())},
+        "annotations_by_schema_version": {str(k): int(v) for k, v in sorted(by_version.items())},
+        "labeled_items": connection.execute(select(func.count(func.distinct(a.item_id)))).scalar_one(),
+        "schema_versions": sorted(connection.execute(select(t.schema_versions.c.version)).scalars()),
+        "releases": connection.execute(select(func.count()).select_from(t.releases)).scalar_one(),
+        "imports": connection.execute(select(func.count()).select_from(t.imports)).scalar_one(),
+    }
+
+
+def release_rows(connection: Connection) -> list[dict[str, Any]]:
+    """Every release, oldest first."""
+    r = t.releases.c
+    rows = connection.execute(select(t.releases).order_by(r.created_at, r.name)).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def release_row(connection: Connection, name: str) -> dict[str, Any] | None:
+    """One release's row, or None."""
+    row = connection.execute(select(t.releases).where(t.releases.c.name == name)).mappings().first()
+    return dict(row) if row else None
+
+
+def release_labels_frame(connection: Connection, name: str) -> pd.DataFrame:
+    """A release's frozen labels, ordered by item id."""
+    r = t.release_labels.c
+    result = connection.execute(
+        select(r.item_id, r.label, r.confidence, r.status, r.n_judgements).where(r.release_name == name)
+    )
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if frame.empty:
+        frame = pd.DataFrame(columns=list(result.keys()))
+    frame["confidence"] = frame["confidence"].astype(float)
+    order = np.argsort(frame["item_id"].to_numpy(dtype=str), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)

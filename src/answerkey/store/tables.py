@@ -1,0 +1,131 @@
+"""The store's tables (SQLAlchemy Core). Migrations in ``migrations/`` create and evolve them.
+
+Annotations, releases and release labels are append-only: database triggers refuse updates and deletes,
+so ground truth is never silently overwritten, whichever client touches the store.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "annotations",
+    "annotators",
+    "imports",
+    "items",
+    "metadata",
+    "release_labels",
+    "releases",
+    "schema_versions",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+ID = String(255)
+"""External identifiers (items, annotators, releases) as the user wrote them."""
+
+schema_versions = Table(
+    "schema_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False),
+    Column("task", String(32), nullable=False),
+    Column("content", Text, nullable=False, comment="canonical JSON of the schema"),
+    Column("content_hash", String(64), nullable=False),
+    Column("registered_at", DateTime, nullable=False),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("import_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_added", Integer, nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("item_id", ID, primary_key=True),
+    Column("payload", JSON, nullable=False),
+    Column("group_id", ID),
+    Column("segment", String(255)),
+    Column("created_at", DateTime),
+    Column("import_id", Integer, ForeignKey("imports.import_id")),
+)
+
+annotators = Table(
+    "annotators",
+    metadata,
+    Column("annotator_id", ID, primary_key=True),
+    Column("first_seen_at", DateTime, nullable=False),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("annotation_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False, index=True),
+    Column("annotator_id", ID, ForeignKey("annotators.annotator_id"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("schema_version", Integer, ForeignKey("schema_versions.version"), nullable=False),
+    Column("created_at", DateTime),
+    Column("confidence", Float),
+    Column("note", Text),
+    Column("import_id", Integer, ForeignKey("imports.import_id")),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("judgement_key", String(40), nullable=False, unique=True,
+           comment="sha1 of item, annotator, label, created_at: re-importing a judgement adds nothing"),
+)
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("name", ID, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("schema_version", Integer, ForeignKey("schema_versions.version"), nullable=False),
+    Column("method", String(64), nullable=False),
+    Column("annotation_watermark", BigInteger, nullable=False,
+           comment="the highest annotation_id the release was computed from"),
+    Column("item_count", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("note", Text),
+)
+
+release_labels = Table(
+    "release_labels",
+    metadata,
+    Column("release_name", ID, ForeignKey("releases.name"), primary_key=True),
+    Column("item_id", ID, primary_key=True),
+    Column("label", Text),
+    Column("confidence", Float),
+    Column("status", String(16), nullable=False),
+    Column("n_judgements", Integer, nullable=False),
+)
+
+APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")
+"""Tables whose rows are never updated or deleted once written."""

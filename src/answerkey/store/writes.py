@@ -1,0 +1,159 @@
+"""The only code that writes ground truth. Every function runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from answerkey.errors import SchemaError
+from answerkey.schema import LabelingSchema
+from answerkey.store import tables as t
+
+__all__ = [
+    "append_annotations",
+    "ensure_annotators",
+    "finish_import",
+    "insert_items",
+    "insert_ignoring_duplicates",
+    "register_schema",
+    "start_import",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime the store keeps."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def insert_ignoring_duplicates(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows, skipping any whose unique key is already there (``ON CONFLICT DO NOTHING``)."""
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        statement: Any = sqlite.insert(table).on_conflict_do_nothing()
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported stores
+        raise NotImplementedError(f"store dialect {dialect}")
+    connection.execute(statement, list(rows))
+
+
+def register_schema(connection: Connection, schema: LabelingSchema) -> bool:
+    """Record ``schema`` as a version; True when it was new, False when already registered unchanged.
+
+    A changed schema must carry a new, higher version number: ground truth made under a version must keep
+    meaning what it meant.
+    """
+    row = connection.execute(
+        select(t.schema_versions.c.content_hash).where(t.schema_versions.c.version == schema.version)
+    ).first()
+    if row is not None:
+        if row.content_hash != schema.content_hash:
+            latest = connection.execute(select(func.max(t.schema_versions.c.version))).scalar_one()
+            raise SchemaError(
+                f"schema.yaml changed but still says version {schema.version}, which is registered with other "
+                f"content; set `version: {latest + 1}` to register the change as a new version"
+            )
+        return False
+    latest = connection.execute(select(func.max(t.schema_versions.c.version))).scalar_one_or_none()
+    if latest is not None and schema.version < latest:
+        raise SchemaError(
+            f"schema.yaml says version {schema.version}, but version {latest} is already registered; "
+            f"a new version must be higher (use {latest + 1})"
+        )
+    connection.execute(
+        insert(t.schema_versions).values(
+            version=schema.version,
+            name=schema.name,
+            task=schema.task.value,
+            content=schema.canonical_json(),
+            content_hash=schema.content_hash,
+            registered_at=utcnow(),
+        )
+    )
+    return True
+
+
+def start_import(connection: Connection, kind: str, file: str, file_sha256: str) -> int:
+    """Record that an import began; its id tags every row it writes."""
+    result = connection.execute(
+        insert(t.imports).values(
+            kind=kind, file=file, file_sha256=file_sha256, rows_read=0, rows_added=0, imported_at=utcnow()
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def finish_import(connection: Connection, import_id: int, rows_read: int, rows_added: int) -> None:
+    """Record how many rows the import read and added."""
+    connection.execute(
+        update(t.imports).where(t.imports.c.import_id == import_id).values(rows_read=rows_read, rows_added=rows_added)
+    )
+
+
+def ensure_annotators(connection: Connection, annotator_ids: Iterable[str], seen_at: datetime) -> None:
+    """Register annotators on first sight."""
+    rows = [{"annotator_id": a, "first_seen_at": seen_at} for a in sorted(set(annotator_ids))]
+    insert_ignoring_duplicates(connection, t.annotators, rows)
+
+
+def append_annotations(connection: Connection, clean: pd.DataFrame, import_id: int | None, recorded_at: datetime) -> None:
+    """Append validated annotations; a judgement already in the store (same judgement key) is skipped."""
+    if clean.empty:
+        return
+    ensure_annotators(connection, clean["annotator_id"].unique().tolist(), recorded_at)
+    created = [None if pd.isna(v) else v.to_pydatetime() for v in clean["created_at"]]
+    confidence = [None if pd.isna(v) else float(v) for v in clean["confidence"]]
+    notes = [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in clean["note"]]
+    rows = [
+        {
+            "item_id": item,
+            "annotator_id": annotator,
+            "label": label,
+            "source": source,
+            "schema_version": int(version),
+            "created_at": stamp,
+            "confidence": conf,
+            "note": note,
+            "import_id": import_id,
+            "recorded_at": recorded_at,
+            "judgement_key": key,
+        }
+        for item, annotator, label, source, version, stamp, conf, note, key in zip(
+            clean["item_id"], clean["annotator_id"], clean["label"], clean["source"], clean["schema_version"],
+            created, confidence, notes, clean["judgement_key"], strict=True,
+        )
+    ]
+    insert_ignoring_duplicates(connection, t.annotations, rows)
+
+
+def insert_items(connection: Connection, frame: pd.DataFrame, import_id: int | None) -> None:
+    """Insert new items (item_id, payload dict, group_id, segment, created_at)."""
+    rows = [
+        {
+            "item_id": row.item_id,
+            "payload": row.payload,
+            "group_id": row.group_id,
+            "segment": row.segment,
+            "created_at": None if pd.isna(row.created_at) else row.created_at.to_pydatetime(),
+            "import_id": import_id,
+        }
+        for row in frame.itertuples(index=False)
+    ]
+    if rows:
+        connection.execute(insert(t.items), rows)
+
+
+def canonical_payload(payload: dict[str, Any]) -> str:
+    """Payload as canonical JSON, to compare an item against the one already stored."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)

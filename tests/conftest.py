@@ -1,0 +1,103 @@
+"""Shared fixtures: a workspace on every store backend (SQLite file and PostgreSQL), for real.
+
+PostgreSQL tests run in a schema of their own inside ANSWERKEY_TEST_POSTGRES_URL (default: the local
+server on 127.0.0.1:5432, database ``test``). Without a server they skip, except under CI=true, where a
+missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from answerkey.config import DATABASE_URL_ENV
+from answerkey.project import Workspace
+from answerkey.schema import LabelDefinition, LabelingSchema, TaskKind, dump_schema
+
+POSTGRES_URL = os.environ.get("ANSWERKEY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means: no server here
+        return str(exc).splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL URL, after checking a server answers (fail under CI, skip elsewhere)."""
+    problem = _postgres_available()
+    if problem:
+        message = f"PostgreSQL at {POSTGRES_URL} does not answer: {problem}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI=true: a missing service is a failure)")
+        pytest.skip(message)
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store URL on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    base = request.getfixturevalue("postgres_server")
+    schema = f"ak_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_schema(version: int = 1, labels: tuple[str, ...] = ("billing", "technical", "account"),
+                task: TaskKind = TaskKind.SINGLE_LABEL, **extra: object) -> LabelingSchema:
+    """A small schema for tests."""
+    return LabelingSchema(
+        name="tickets", version=version, task=task,
+        labels=[LabelDefinition(name=name, definition=f"The ticket is about {name}.") for name in labels],
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def workspace(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    """A new workspace with a three-label schema, on each store backend."""
+    monkeypatch.setenv(DATABASE_URL_ENV, store_url)
+    ws = Workspace.init(tmp_path / "ws", schema=make_schema())
+    yield ws
+    ws.close()
+
+
+def write_schema(ws: Workspace, schema: LabelingSchema) -> None:
+    """Replace the workspace's schema file."""
+    ws.config.schema_path.write_text(dump_schema(schema), encoding="utf-8")
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write a test input file and return its path."""
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def items_csv(tmp_path: Path) -> Path:
+    """Three items with a text payload."""
+    return write_text(tmp_path / "items.csv", "item_id,text,segment\nT1,refund please,smb\nT2,app crashes,"
+                      "enterprise\nT3,cannot log in,smb\n")
