@@ -17,7 +17,7 @@ from answerkey.project import Workspace
 
 __all__ = ["State", "console", "err_console", "print_findings", "print_json", "progress_bar"]
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
 
 

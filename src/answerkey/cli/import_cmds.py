@@ -40,7 +40,7 @@ def _report(result: ImportResult, as_json: bool) -> None:
 
 
 @import_app.command("items")
-def items(
+def items_command(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or Parquet: item_id plus payload columns.")],
     format: FormatOption = None,
@@ -55,7 +55,7 @@ def items(
 
 
 @import_app.command("annotations")
-def annotations(
+def annotations_command(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or Parquet, one judgement a row.")],
     format: FormatOption = None,

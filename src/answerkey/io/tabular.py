@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -24,7 +25,7 @@ from answerkey.errors import ImportValidationError, RowProblem
 __all__ = ["FORMATS", "Batch", "TabularFile", "detect_format", "open_tabular", "read_frame"]
 
 FORMATS = ("csv", "jsonl", "parquet")
-BATCH_ROWS = 100_000
+BATCH_ROWS = 250_000
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -117,7 +118,7 @@ def _csv(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCal
                     break
                 except pa.ArrowInvalid as exc:
                     raise _csv_error(path, exc, next_line) from None
-                frame = _strings(record_batch.to_pandas()) if as_strings else record_batch.to_pandas()
+                frame = _strings(_arrow_frame(record_batch)) if as_strings else _arrow_frame(record_batch)
                 yield Batch(frame, next_line)
                 next_line += len(frame)
                 if on_progress:
@@ -244,7 +245,7 @@ def _parquet(path: Path, as_strings: bool, batch_rows: int, on_progress: Progres
     def batches() -> Iterator[Batch]:
         first = 1
         for record_batch in parquet.iter_batches(batch_size=batch_rows):
-            frame = record_batch.to_pandas()
+            frame = _arrow_frame(record_batch)
             if as_strings:
                 frame = _strings(frame)
             yield Batch(frame, first)
@@ -262,12 +263,28 @@ def _strings(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame[column]
         if pd.api.types.is_datetime64_any_dtype(series):
             text = series.map(lambda v: None if pd.isna(v) else v.isoformat())
-        elif series.dtype == object or pd.api.types.is_string_dtype(series):
-            text = series.map(_clean_text)
+        elif pd.api.types.is_string_dtype(series) and not isinstance(series.dtype, pd.ArrowDtype):
+            values = series.to_numpy(dtype=object)
+            present = pd.notna(values)
+            stripped = np.full(len(values), None, dtype=object)
+            if present.any():
+                stripped[present] = np.char.strip(values[present].astype(str)).astype(object)
+            stripped[stripped == ""] = None
+            text = pd.Series(stripped, index=series.index, dtype=object)
         else:
-            text = series.map(lambda v: None if pd.isna(v) else _clean_text(v))
+            text = series.map(lambda v: None if _is_missing(v) else _clean_text(v))
         out[column] = text.astype(object)
     return pd.DataFrame(out, index=range(len(frame)))
+
+
+def _arrow_frame(record_batch: pa.RecordBatch) -> pd.DataFrame:
+    """A record batch as a pandas DataFrame."""
+    frame: pd.DataFrame = record_batch.to_pandas()
+    return frame
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, (list, dict, np.ndarray)) and bool(pd.isna(value)))
 
 
 def _clean_text(value: Any) -> str | None:

@@ -199,7 +199,8 @@ def _validate_items(path: Path, batch: Batch, seen: dict[str, int]) -> tuple[pd.
                                        f"each item once (first on row {seen[item_id]})"))
             continue
         seen[item_id] = row
-        if pd.isna(created.iat[position]) and created_text.iat[position] is not None:
+        stamp: Any = created.iat[position]
+        if pd.isna(stamp) and created_text.iat[position] is not None:
             problems.append(RowProblem(str(path), row, "created_at", f"timestamp {created_text.iat[position]!r}",
                                        "an ISO 8601 date-time such as 2026-03-01T14:30:00Z"))
             continue
@@ -227,12 +228,11 @@ def _split_existing(
         chunk = ids[start:start + 500]
         stored.update(connection.execute(select(t.items.c.item_id, t.items.c.payload)
                                          .where(t.items.c.item_id.in_(chunk))).tuples().all())
-    for row in existing.itertuples(index=False):
-        if row.item_id in stored and writes.canonical_payload(stored[row.item_id]) != writes.canonical_payload(
-            row.payload
-        ):
-            problems.append(RowProblem(str(path), int(row._row), "item_id",
-                                       f"item {row.item_id!r} with a payload unlike the stored one",
+    for row in writes.records(existing):
+        item_id = row["item_id"]
+        if item_id in stored and writes.canonical_payload(stored[item_id]) != writes.canonical_payload(row["payload"]):
+            problems.append(RowProblem(str(path), int(row["_row"]), "item_id",
+                                       f"item {item_id!r} with a payload unlike the stored one",
                                        "the same payload (items are never overwritten; use a new item id)"))
     return frame[~is_known].drop(columns="_row"), problems
 

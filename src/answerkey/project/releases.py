@@ -101,10 +101,10 @@ def create_release(workspace: Workspace, name: str, *, note: str | None = None) 
             )
         )
         rows = [
-            {"release_name": name, "item_id": r.item_id, "label": r.label,
-             "confidence": None if pd.isna(r.confidence) else float(r.confidence), "status": r.status,
-             "n_judgements": int(r.n_judgements)}
-            for r in labels.itertuples(index=False)
+            {"release_name": name, "item_id": r["item_id"], "label": r["label"],
+             "confidence": None if pd.isna(r["confidence"]) else float(r["confidence"]), "status": r["status"],
+             "n_judgements": int(r["n_judgements"])}
+            for r in writes.records(labels)
         ]
         for start in range(0, len(rows), 50_000):
             connection.execute(insert(t.release_labels), rows[start:start + 50_000])
@@ -161,7 +161,7 @@ def export_release(workspace: Workspace, name: str, format: str, out: str | Path
     annotations = annotations.drop(columns=["annotation_id"])
     if format == "label-studio":
         path = out / "label-studio.json"
-        tasks = label_studio_tasks(_item_records(items), annotations.to_dict("records"))
+        tasks = label_studio_tasks(_item_records(items), writes.records(annotations))
         path.write_text(json.dumps(tasks, indent=1, default=str, ensure_ascii=False), encoding="utf-8")
         return [*written, path]
     item_table = _flat_items(items)
@@ -171,7 +171,7 @@ def export_release(workspace: Workspace, name: str, format: str, out: str | Path
 
 
 def _item_records(items: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{"item_id": r.item_id, "payload": r.payload} for r in items.itertuples(index=False)]
+    return [{"item_id": r["item_id"], "payload": r["payload"]} for r in writes.records(items)]
 
 
 def _flat_items(items: pd.DataFrame) -> pd.DataFrame:

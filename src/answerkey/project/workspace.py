@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine
 from answerkey.config import CONFIG_FILE, DEFAULT_CONFIG, STORE_DIR, WorkspaceConfig, find_workspace, load_config
 from answerkey.errors import WorkspaceError
 from answerkey.schema import LabelingSchema, dump_schema, load_schema
-from answerkey.schema.model import LabelDefinition
+from answerkey.schema.model import LabelDefinition, TaskKind
 from answerkey.store import open_engine
 
 __all__ = ["STARTER_SCHEMA", "Workspace"]
@@ -20,7 +20,7 @@ __all__ = ["STARTER_SCHEMA", "Workspace"]
 STARTER_SCHEMA = LabelingSchema(
     name="my-labels",
     version=1,
-    task="single_label",  # type: ignore[arg-type]
+    task=TaskKind.SINGLE_LABEL,
     description="What is being labeled and why. Edit the labels, then bump `version` whenever you change them.",
     labels=[
         LabelDefinition(name="positive", definition="The text expresses a favourable opinion.",

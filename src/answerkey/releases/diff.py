@@ -42,8 +42,10 @@ def diff_release_labels(old_name: str, old: pd.DataFrame, new_name: str, new: pd
     both = sorted(set(before.index) & set(after.index))
     changed = []
     for item_id in both:
-        a, b = before.at[item_id, "label"], after.at[item_id, "label"]
-        sa, sb = before.at[item_id, "status"], after.at[item_id, "status"]
+        a: Any = before.at[item_id, "label"]
+        b: Any = after.at[item_id, "label"]
+        sa: Any = before.at[item_id, "status"]
+        sb: Any = after.at[item_id, "status"]
         if a != b or sa != sb:
             changed.append({"item_id": item_id, "old_label": a, "new_label": b, "old_status": sa, "new_status": sb})
     labels = sorted(set(before["label"].dropna()) | set(after["label"].dropna()))

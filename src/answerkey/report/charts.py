@@ -39,7 +39,7 @@ def stacked_columns(categories: list[str], series: dict[str, list[int]], title: 
     step = (width - 40) / len(categories)
     parts = [f'<text x="0" y="14" class="title">{escape(title)}</text>']
     for i, category in enumerate(categories):
-        y = base
+        y: float = base
         for k, values in enumerate(series.values()):
             h = plot_h * values[i] / top
             y -= h
@@ -48,6 +48,7 @@ def stacked_columns(categories: list[str], series: dict[str, list[int]], title: 
         if i % max(1, len(categories) // 9) == 0:
             parts.append(f'<text x="{30 + i * step:.1f}" y="{base + 14}" class="tick">{escape(category)}</text>')
     for k, name in enumerate(series):
-        parts.append(f'<rect x="{30 + k * 110}" y="{base + 24}" width="10" height="10" '
-                     f'fill="{PALETTE[k % len(PALETTE)]}"/><text x="{44 + k * 110}" y="{base + 33}">{escape(name)}</text>')
+        colour = PALETTE[k % len(PALETTE)]
+        parts.append(f'<rect x="{30 + k * 110}" y="{base + 24}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{44 + k * 110}" y="{base + 33}">{escape(name)}</text>')
     return f'<svg class="chart" width="{width}" height="{base + 44}" role="img">{"".join(parts)}</svg>'

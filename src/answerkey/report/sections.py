@@ -5,10 +5,10 @@ Later capabilities (agreement, consensus, drift, splits) add their section with 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
-
 
 from answerkey.project import Workspace, list_releases, workspace_status
 from answerkey.project.releases import get_release
@@ -41,7 +41,7 @@ def register_section(key: str, title: str) -> Callable[[Callable[[Workspace], st
     return decorate
 
 
-def _table(headers: list[str], rows: list[list[object]]) -> str:
+def _table(headers: list[str], rows: Sequence[Sequence[object]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -85,7 +85,7 @@ def schema_section(workspace: Workspace) -> str:
     with workspace.reading() as connection:
         versions = reads.schemas(connection)
     numbers = sorted(versions)
-    for old, new in zip(numbers, numbers[1:], strict=False):
+    for old, new in itertools.pairwise(numbers):
         diff = diff_schemas(versions[old], versions[new])
         changes = [f"added {', '.join(diff.added)}" if diff.added else "",
                    f"removed {', '.join(diff.removed)}" if diff.removed else "",

@@ -77,10 +77,12 @@ def items_frame(connection: Connection, item_ids: list[str] | None = None) -> pd
 
 
 def counts(connection: Connection) -> dict[str, Any]:
-    """Counts for ``answerkey status``: items, annotators, annotations by source, schema versions, releases."""
+    """Counts for ``answerkey status``: items, annotators, annotations by source and version, releases."""
     a = t.annotations.c
-    by_source = dict(connection.execute(select(a.source, func.count()).group_by(a.source)).tuples().all())
-    by_version = dict(
+    by_source: dict[str, int] = dict(
+        connection.execute(select(a.source, func.count()).group_by(a.source)).tuples().all()
+    )
+    by_version: dict[int, int] = dict(
         connection.execute(select(a.schema_version, func.count()).group_by(a.schema_version)).tuples().all()
     )
     return {

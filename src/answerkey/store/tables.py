@@ -4,8 +4,6 @@ Annotations, releases and release labels are append-only: database triggers refu
 so ground truth is never silently overwritten, whichever client touches the store.
 """
 
-from __future__ import annotations
-
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -14,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -98,8 +97,8 @@ annotations = Table(
     Column("note", Text),
     Column("import_id", Integer, ForeignKey("imports.import_id")),
     Column("recorded_at", DateTime, nullable=False),
-    Column("judgement_key", String(40), nullable=False, unique=True,
-           comment="sha1 of item, annotator, label, created_at: re-importing a judgement adds nothing"),
+    Column("judgement_key", LargeBinary(16), nullable=False, unique=True,
+           comment="blake2b-128 of item, annotator, label, created_at: re-importing a judgement adds nothing"),
 )
 
 releases = Table(

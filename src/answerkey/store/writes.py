@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,8 +20,8 @@ __all__ = [
     "append_annotations",
     "ensure_annotators",
     "finish_import",
-    "insert_items",
     "insert_ignoring_duplicates",
+    "insert_items",
     "register_schema",
     "start_import",
     "utcnow",
@@ -107,51 +108,81 @@ def ensure_annotators(connection: Connection, annotator_ids: Iterable[str], seen
     insert_ignoring_duplicates(connection, t.annotators, rows)
 
 
-def append_annotations(connection: Connection, clean: pd.DataFrame, import_id: int | None, recorded_at: datetime) -> None:
-    """Append validated annotations; a judgement already in the store (same judgement key) is skipped."""
+ANNOTATION_INSERT_COLUMNS = (
+    "item_id", "annotator_id", "label", "source", "schema_version", "created_at", "confidence", "note",
+    "import_id", "recorded_at", "judgement_key",
+)
+
+
+def timestamp_text(values: pd.Series) -> np.ndarray:
+    """Naive UTC timestamps as ``YYYY-MM-DD HH:MM:SS.ffffff`` text (None for NaT), vectorised.
+
+    Both stores take this text for their timestamp columns, and it is what SQLAlchemy reads back on SQLite.
+    """
+    stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
+    text = np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ").astype(object)
+    text[np.isnat(stamps)] = None
+    return text
+
+
+def append_annotations(
+    connection: Connection, clean: pd.DataFrame, import_id: int | None, recorded_at: datetime
+) -> None:
+    """Append validated annotations; a judgement already in the store (same judgement key) is skipped.
+
+    This is the hot path of every import, so rows go to the driver as tuples, past SQLAlchemy's per-row
+    parameter processing; ``ON CONFLICT (judgement_key) DO NOTHING`` makes re-imports add nothing.
+    """
     if clean.empty:
         return
     ensure_annotators(connection, clean["annotator_id"].unique().tolist(), recorded_at)
-    created = [None if pd.isna(v) else v.to_pydatetime() for v in clean["created_at"]]
-    confidence = [None if pd.isna(v) else float(v) for v in clean["confidence"]]
-    notes = [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in clean["note"]]
-    rows = [
-        {
-            "item_id": item,
-            "annotator_id": annotator,
-            "label": label,
-            "source": source,
-            "schema_version": int(version),
-            "created_at": stamp,
-            "confidence": conf,
-            "note": note,
-            "import_id": import_id,
-            "recorded_at": recorded_at,
-            "judgement_key": key,
-        }
-        for item, annotator, label, source, version, stamp, conf, note, key in zip(
-            clean["item_id"], clean["annotator_id"], clean["label"], clean["source"], clean["schema_version"],
-            created, confidence, notes, clean["judgement_key"], strict=True,
-        )
+    n = len(clean)
+    confidence = clean["confidence"].astype(float).to_numpy().astype(object)
+    confidence[pd.isna(clean["confidence"]).to_numpy()] = None
+    notes = clean["note"].to_numpy(dtype=object, copy=True)
+    notes[pd.isna(clean["note"]).to_numpy()] = None
+    columns = [
+        clean["item_id"].to_numpy(dtype=object),
+        clean["annotator_id"].to_numpy(dtype=object),
+        clean["label"].to_numpy(dtype=object),
+        clean["source"].to_numpy(dtype=object),
+        clean["schema_version"].astype("int64").to_numpy().tolist(),
+        timestamp_text(clean["created_at"]),
+        confidence,
+        notes,
+        [import_id] * n,
+        [recorded_at.strftime("%Y-%m-%d %H:%M:%S.%f")] * n,
+        clean["judgement_key"].to_numpy(dtype=object),
     ]
-    insert_ignoring_duplicates(connection, t.annotations, rows)
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO annotations ({', '.join(ANNOTATION_INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(ANNOTATION_INSERT_COLUMNS))}) ON CONFLICT (judgement_key) DO NOTHING"
+    )
+    connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
 
 
 def insert_items(connection: Connection, frame: pd.DataFrame, import_id: int | None) -> None:
     """Insert new items (item_id, payload dict, group_id, segment, created_at)."""
+    created: Any = timestamp_text(frame["created_at"]) if len(frame) else []
     rows = [
         {
-            "item_id": row.item_id,
-            "payload": row.payload,
-            "group_id": row.group_id,
-            "segment": row.segment,
-            "created_at": None if pd.isna(row.created_at) else row.created_at.to_pydatetime(),
+            "item_id": row["item_id"],
+            "payload": row["payload"],
+            "group_id": row["group_id"],
+            "segment": row["segment"],
+            "created_at": None if stamp is None else datetime.fromisoformat(stamp),
             "import_id": import_id,
         }
-        for row in frame.itertuples(index=False)
+        for row, stamp in zip(records(frame), created, strict=True)
     ]
     if rows:
         connection.execute(insert(t.items), rows)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as dicts keyed by column name."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def canonical_payload(payload: dict[str, Any]) -> str:

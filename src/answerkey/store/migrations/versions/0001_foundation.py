@@ -69,7 +69,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text),
         sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.import_id")),
         sa.Column("recorded_at", sa.DateTime, nullable=False),
-        sa.Column("judgement_key", sa.String(40), nullable=False),
+        sa.Column("judgement_key", sa.LargeBinary(16), nullable=False),
         sa.UniqueConstraint("judgement_key", name="uq_annotations_judgement_key"),
     )
     op.create_index("ix_annotations_item_id", "annotations", ["item_id"])
