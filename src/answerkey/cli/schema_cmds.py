@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from answerkey.cli.common import State, console, print_findings, print_json
-from answerkey.project import check_workspace_schema, diff_schema_versions
+from answerkey.project import check_workspace_schema, diff_schema_versions, register_schema_file
 
 __all__ = ["register"]
 
@@ -46,6 +46,17 @@ def _check_file(file: Path) -> list:  # type: ignore[type-arg]
     from answerkey.schema import check_schema, load_schema
 
     return check_schema(load_schema(file))
+
+
+@schema_app.command("register")
+def register_command(
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Argument(help="A schema file (default: the workspace's).")] = None,
+) -> None:
+    """Register a schema version in the store (imports register the current file on their own)."""
+    state: State = ctx.obj
+    schema, new = register_schema_file(state.open(), file)
+    console.print(f"schema {schema.name} v{schema.version} " + ("registered" if new else "was registered already"))
 
 
 @schema_app.command("diff")

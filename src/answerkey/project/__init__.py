@@ -10,7 +10,12 @@ from answerkey.project.releases import (
     get_release,
     list_releases,
 )
-from answerkey.project.schemas import check_workspace_schema, diff_schema_versions, resolve_schema
+from answerkey.project.schemas import (
+    check_workspace_schema,
+    diff_schema_versions,
+    register_schema_file,
+    resolve_schema,
+)
 from answerkey.project.status import workspace_status
 from answerkey.project.workspace import Workspace
 
@@ -29,6 +34,7 @@ __all__ = [
     "import_items",
     "import_label_studio",
     "list_releases",
+    "register_schema_file",
     "resolve_schema",
     "workspace_status",
 ]

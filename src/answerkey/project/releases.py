@@ -149,7 +149,8 @@ def export_release(workspace: Workspace, name: str, format: str, out: str | Path
         raise ParameterError.invalid("format", f"one of {', '.join(EXPORT_FORMATS)}", format)
     release = get_release(workspace, name)
     with workspace.reading() as connection:
-        schema = reads.schemas(connection)[release.schema_version]
+        registered = reads.schemas(connection)
+        schema = registered[release.schema_version]
         annotations = reads.annotations_frame(connection, up_to=release.annotation_watermark)
         items = reads.items_frame(connection)
     items = items[items["item_id"].isin(set(release.labels["item_id"]))]
@@ -157,6 +158,11 @@ def export_release(workspace: Workspace, name: str, format: str, out: str | Path
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "schema.yaml", out / "release.json"]
     (out / "schema.yaml").write_text(dump_schema(schema), encoding="utf-8")
+    for version in sorted(set(annotations["schema_version"].astype(int)) - {release.schema_version}):
+        older = out / "schemas" / f"v{version}.yaml"
+        older.parent.mkdir(exist_ok=True)
+        older.write_text(dump_schema(registered[version]), encoding="utf-8")
+        written.append(older)
     (out / "release.json").write_text(json.dumps(release.summary(), indent=2, default=str) + "\n", encoding="utf-8")
     annotations = annotations.drop(columns=["annotation_id"])
     if format == "label-studio":

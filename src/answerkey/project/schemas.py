@@ -8,9 +8,9 @@ from answerkey.errors import NotFoundError
 from answerkey.findings import Finding
 from answerkey.project.workspace import Workspace
 from answerkey.schema import LabelingSchema, SchemaDiff, check_schema, diff_schemas, load_schema
-from answerkey.store import reads
+from answerkey.store import reads, writes
 
-__all__ = ["check_workspace_schema", "diff_schema_versions", "resolve_schema"]
+__all__ = ["check_workspace_schema", "diff_schema_versions", "register_schema_file", "resolve_schema"]
 
 
 def check_workspace_schema(workspace: Workspace, path: str | Path | None = None) -> list[Finding]:
@@ -40,3 +40,14 @@ def resolve_schema(workspace: Workspace, ref: str) -> LabelingSchema:
 def diff_schema_versions(workspace: Workspace, old: str, new: str) -> SchemaDiff:
     """What changed from schema ``old`` to ``new`` (version numbers, ``current`` or files)."""
     return diff_schemas(resolve_schema(workspace, old), resolve_schema(workspace, new))
+
+
+def register_schema_file(workspace: Workspace, path: str | Path | None = None) -> tuple[LabelingSchema, bool]:
+    """Register a schema file's version in the store (the workspace's file by default).
+
+    Imports register the current file themselves; this registers an older version too, e.g. before importing
+    an export whose annotations were made under several versions (register them in increasing order).
+    """
+    schema = load_schema(path) if path else workspace.schema()
+    with workspace.transaction() as connection:
+        return schema, writes.register_schema(connection, schema)

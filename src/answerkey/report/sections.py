@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from answerkey.project import Workspace, list_releases, workspace_status
+from answerkey.project import Workspace, diff_releases, list_releases, workspace_status
 from answerkey.project.releases import get_release
 from answerkey.report.charts import bar_chart, stacked_columns
 from answerkey.schema import diff_schemas
@@ -106,6 +106,14 @@ def releases_section(workspace: Workspace) -> str:
     html = _table(["name", "content hash", "schema", "items", "created"],
                   [[r["name"], r["content_hash"], f"v{r['schema_version']}", f"{r['item_count']:,}",
                     str(r["created_at"])[:19]] for r in rows])
+    if len(rows) >= 2:
+        old, new = rows[-2]["name"], rows[-1]["name"]
+        diff = diff_releases(workspace, old, new)
+        html += (f"<p>{escape(old)} → {escape(new)}: {len(diff.added):,} items added, {len(diff.removed):,} removed, "
+                 f"{len(diff.changed):,} changed label or status.</p>")
+        html += _table(["label", old, new, "change"],
+                       [[label, f"{c['old']:,}", f"{c['new']:,}", f"{c['new'] - c['old']:+,}"]
+                        for label, c in diff.label_counts.items()])
     latest = get_release(workspace, rows[-1]["name"])
     html += f"<h3>{escape(latest.name)}</h3>"
     html += bar_chart(latest.status_counts(), "items by status")
