@@ -93,10 +93,10 @@ def import_annotations(
     with workspace.transaction() as connection:
         if writes.register_schema(connection, schema):
             result.schema_registered = schema.version
-        known = reads.item_id_lookup(connection)
+        known = pd.Index(sorted(reads.item_id_lookup(connection)))
         context = AnnotationContext(
             path=path,
-            has_item=lambda ids: ids.isin(known).to_numpy(),
+            has_item=lambda ids: known.get_indexer(ids.to_numpy(dtype=object)) >= 0,
             schemas=reads.schemas(connection),
             default_version=schema.version,
             default_source=default_source,

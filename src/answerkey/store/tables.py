@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 __all__ = [
@@ -87,7 +88,7 @@ annotations = Table(
     "annotations",
     metadata,
     Column("annotation_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False, index=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False),
     Column("annotator_id", ID, ForeignKey("annotators.annotator_id"), nullable=False),
     Column("label", Text, nullable=False),
     Column("source", String(16), nullable=False),
@@ -97,8 +98,10 @@ annotations = Table(
     Column("note", Text),
     Column("import_id", Integer, ForeignKey("imports.import_id")),
     Column("recorded_at", DateTime, nullable=False),
-    Column("judgement_key", LargeBinary(16), nullable=False, unique=True,
+    Column("judgement_key", LargeBinary(16), nullable=False,
            comment="blake2b-128 of item, annotator, label, created_at: re-importing a judgement adds nothing"),
+    # one index serves both uniqueness and look-ups by item; imports insert in item order, so it grows in place
+    UniqueConstraint("item_id", "judgement_key", name="uq_annotations_item_id"),
 )
 
 releases = Table(

@@ -131,7 +131,7 @@ def append_annotations(
     """Append validated annotations; a judgement already in the store (same judgement key) is skipped.
 
     This is the hot path of every import, so rows go to the driver as tuples, past SQLAlchemy's per-row
-    parameter processing; ``ON CONFLICT (judgement_key) DO NOTHING`` makes re-imports add nothing.
+    parameter processing; ``ON CONFLICT (item_id, judgement_key) DO NOTHING`` makes re-imports add nothing.
     """
     if clean.empty:
         return
@@ -157,7 +157,7 @@ def append_annotations(
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = (
         f"INSERT INTO annotations ({', '.join(ANNOTATION_INSERT_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(ANNOTATION_INSERT_COLUMNS))}) ON CONFLICT (judgement_key) DO NOTHING"
+        f"VALUES ({', '.join([mark] * len(ANNOTATION_INSERT_COLUMNS))}) ON CONFLICT (item_id, judgement_key) DO NOTHING"
     )
     connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
 

@@ -70,9 +70,9 @@ def upgrade() -> None:
         sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.import_id")),
         sa.Column("recorded_at", sa.DateTime, nullable=False),
         sa.Column("judgement_key", sa.LargeBinary(16), nullable=False),
-        sa.UniqueConstraint("judgement_key", name="uq_annotations_judgement_key"),
+        # one index for uniqueness and look-ups by item; imports insert in item order so it grows in place
+        sa.UniqueConstraint("item_id", "judgement_key", name="uq_annotations_item_id"),
     )
-    op.create_index("ix_annotations_item_id", "annotations", ["item_id"])
     op.create_table(
         "releases",
         sa.Column("name", ID, primary_key=True),
