@@ -96,7 +96,7 @@ def import_annotations(
         known = pd.Index(sorted(reads.item_id_lookup(connection)))
         context = AnnotationContext(
             path=path,
-            has_item=lambda ids: known.get_indexer(ids.to_numpy(dtype=object)) >= 0,
+            has_item=lambda ids: known.get_indexer(pd.Index(ids.to_numpy(dtype=object))) >= 0,
             schemas=reads.schemas(connection),
             default_version=schema.version,
             default_source=default_source,
