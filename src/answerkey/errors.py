@@ -72,7 +72,7 @@ class ImportValidationError(AnswerkeyError, ValueError):
     """
 
     def __init__(self, problems: Sequence[RowProblem], total: int | None = None) -> None:
-        self.problems = list(problems)
+        self.problems = sorted(problems, key=lambda p: (p.file, p.row if p.row is not None else -1))
         self.total = total if total is not None else len(self.problems)
         lines = [str(problem) for problem in self.problems[:SHOWN_PROBLEMS]] or ["import refused"]
         if self.total > 1:

@@ -101,16 +101,20 @@ def _csv(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCal
 
     def batches() -> Iterator[Batch]:
         with path.open("rb") as handle:
-            reader = pacsv.open_csv(
-                handle,
-                read_options=pacsv.ReadOptions(block_size=8 << 20, use_threads=True),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(header, pa.string()) if as_strings else None,
-                    strings_can_be_null=True,
-                ),
-            )
+            try:
+                reader = pacsv.open_csv(
+                    handle,
+                    read_options=pacsv.ReadOptions(block_size=8 << 20, use_threads=True),
+                    parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=dict.fromkeys(header, pa.string()) if as_strings else None,
+                        strings_can_be_null=True,
+                    ),
+                )
+            except pa.ArrowInvalid as exc:
+                raise _csv_error(path, exc, 2) from None
             next_line = 2
+            rows_seen = 0
             while True:
                 try:
                     record_batch = reader.read_next_batch()
@@ -119,10 +123,15 @@ def _csv(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCal
                 except pa.ArrowInvalid as exc:
                     raise _csv_error(path, exc, next_line) from None
                 frame = _strings(_arrow_frame(record_batch)) if as_strings else _arrow_frame(record_batch)
+                if frame.empty:
+                    continue
+                rows_seen += len(frame)
                 yield Batch(frame, next_line)
                 next_line += len(frame)
                 if on_progress:
                     on_progress(min(handle.tell(), size), size)
+            if not rows_seen:
+                raise _problem(path, None, None, "a header but no rows", "at least one row after the header")
 
     return TabularFile(path, "csv", header, batches)
 
