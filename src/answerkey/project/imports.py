@@ -247,6 +247,8 @@ def import_label_studio(
 ) -> ImportResult:
     """Import a Label Studio JSON export: new tasks become items, each annotator's choices annotations."""
     path = Path(path)
+    if not path.is_file():
+        raise ImportValidationError([RowProblem(str(path), None, None, "no such file", "a Label Studio JSON export")])
     records = read_label_studio(path, item_id_field=item_id_field, from_name=from_name,
                                 include_predictions=include_predictions)
     result = ImportResult(str(path), "label-studio",
