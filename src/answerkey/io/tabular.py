@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -122,7 +123,7 @@ def _csv(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCal
                     break
                 except pa.ArrowInvalid as exc:
                     raise _csv_error(path, exc, next_line) from None
-                frame = _strings(_arrow_frame(record_batch)) if as_strings else _arrow_frame(record_batch)
+                frame = _arrow_strings(record_batch) if as_strings else _arrow_frame(record_batch)
                 if frame.empty:
                     continue
                 rows_seen += len(frame)
@@ -254,9 +255,7 @@ def _parquet(path: Path, as_strings: bool, batch_rows: int, on_progress: Progres
     def batches() -> Iterator[Batch]:
         first = 1
         for record_batch in parquet.iter_batches(batch_size=batch_rows):
-            frame = _arrow_frame(record_batch)
-            if as_strings:
-                frame = _strings(frame)
+            frame = _arrow_strings(record_batch) if as_strings else _arrow_frame(record_batch)
             yield Batch(frame, first)
             first += len(frame)
             if on_progress:
@@ -283,7 +282,22 @@ def _strings(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             text = series.map(lambda v: None if _is_missing(v) else _clean_text(v))
         out[column] = text.astype(object)
-    return pd.DataFrame(out, index=range(len(frame)))
+    return pd.DataFrame(out, index=range(len(frame)), dtype=object)
+
+
+def _arrow_strings(record_batch: pa.RecordBatch) -> pd.DataFrame:
+    """Every column as Python str or None (blank text becomes None), trimmed in Arrow rather than per value."""
+    out: dict[str, Any] = {}
+    for name, column in zip(record_batch.schema.names, record_batch.columns, strict=True):
+        try:
+            text = column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            out[name] = _strings(pd.DataFrame({name: column.to_pandas()}))[name].to_numpy(dtype=object)
+            continue
+        text = pc.utf8_trim_whitespace(text)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        out[name] = text.to_numpy(zero_copy_only=False)
+    return pd.DataFrame(out, dtype=object)
 
 
 def _arrow_frame(record_batch: pa.RecordBatch) -> pd.DataFrame:

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +18,7 @@ import pandas as pd
 from answerkey.errors import RowProblem
 from answerkey.io.tabular import Batch
 from answerkey.schema import LabelingSchema, expected_labels, label_checker
+from answerkey.timestamps import parse_timestamps, timestamp_text
 
 __all__ = [
     "ANNOTATION_COLUMNS",
@@ -27,7 +27,6 @@ __all__ = [
     "AnnotationContext",
     "check_columns",
     "judgement_key",
-    "parse_timestamps",
     "validate_annotations",
 ]
 
@@ -65,30 +64,6 @@ def check_columns(
     return problems
 
 
-def parse_timestamps(values: pd.Series) -> pd.Series:
-    """ISO 8601 text to naive UTC timestamps; NaT where the text is missing or not a timestamp."""
-    parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
-    if len(parsed) and parsed.isna().any():
-        # mixed formats (dates and date-times) make pandas give up on the whole column; retry row by row
-        retry = values[parsed.isna() & values.notna()]
-        if len(retry):
-            fixed = retry.map(_one_timestamp)
-            parsed = parsed.astype(object)
-            parsed.loc[fixed.index] = fixed
-            parsed = pd.to_datetime(parsed, utc=True)
-    return parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-
-
-def _one_timestamp(text: str) -> Any:
-    try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        return pd.NaT
-    if pd.isna(stamp):
-        return pd.NaT
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-
-
 def judgement_key(item_id: str, annotator_id: str, label: str, created_at: str) -> bytes:
     """Identity of one judgement (128-bit BLAKE2b of its fields): importing it again adds nothing."""
     text = f"{item_id}\x1f{annotator_id}\x1f{label}\x1f{created_at}"
@@ -118,8 +93,9 @@ class AnnotationContext:
 def validate_annotations(batch: Batch, context: AnnotationContext) -> pd.DataFrame:
     """Clean rows of one batch, ready to append; problems go to ``context``.
 
-    Returns columns item_id, annotator_id, label, source, schema_version, created_at, confidence, note,
-    judgement_key. Rows with a problem are dropped (and the import as a whole will be refused).
+    Returns columns item_id, annotator_id, label, source, schema_version, created_at (storage text, see
+    ``timestamp_text``), confidence, note, judgement_key. Rows with a problem are dropped (and the import as
+    a whole will be refused).
     """
     frame = batch.frame
     n = len(frame)
@@ -145,7 +121,10 @@ def validate_annotations(batch: Batch, context: AnnotationContext) -> pd.DataFra
     sources = _column(frame, "source", context.default_source)
     report(~sources.isin(SOURCES).to_numpy(), "source", lambda v: repr(v), f"one of {', '.join(SOURCES)}")
 
-    versions = pd.to_numeric(_column(frame, "schema_version", str(context.default_version)), errors="coerce")
+    if "schema_version" in frame:
+        versions = pd.to_numeric(_column(frame, "schema_version", str(context.default_version)), errors="coerce")
+    else:
+        versions = pd.Series(np.full(n, context.default_version, dtype="int64"))
     version_ok = versions.isin(list(context.schemas)).to_numpy()
     report(~version_ok, "schema_version", lambda v: f"schema version {v!r}",
            f"a registered version ({', '.join(map(str, sorted(context.schemas)))})")
@@ -174,37 +153,30 @@ def validate_annotations(batch: Batch, context: AnnotationContext) -> pd.DataFra
            lambda v: f"confidence {v!r}", "a number from 0 to 1")
 
     keep = ~bad
+    stamps = timestamp_text(created[keep])
+    item_kept = item_ids.to_numpy(dtype=object)[keep]
+    annotator_kept = frame["annotator_id"].to_numpy(dtype=object)[keep]
+    label_kept = canonical.to_numpy(dtype=object)[keep]
     clean = pd.DataFrame(
         {
-            "item_id": item_ids[keep].to_numpy(),
-            "annotator_id": frame["annotator_id"][keep].to_numpy(),
-            "label": canonical[keep].to_numpy(),
-            "source": sources[keep].to_numpy(),
-            "schema_version": versions[keep].astype("int64").to_numpy() if keep.any() else np.array([], "int64"),
-            "created_at": created[keep].to_numpy(),
-            "confidence": confidence[keep].to_numpy(),
-            "note": _column(frame, "note", None)[keep].to_numpy(),
-        }
+            "item_id": item_kept,
+            "annotator_id": annotator_kept,
+            "label": label_kept,
+            "source": sources.to_numpy(dtype=object)[keep],
+            "note": _column(frame, "note", None).to_numpy(dtype=object)[keep],
+            "created_at": stamps,
+            "judgement_key": [
+                judgement_key(i, a, lab, s or "")
+                for i, a, lab, s in zip(item_kept, annotator_kept, label_kept, stamps, strict=True)
+            ],
+        },
+        dtype=object,
     )
-    stamps = _iso_text(clean["created_at"])
-    clean["judgement_key"] = [
-        judgement_key(i, a, lab, s)
-        for i, a, lab, s in zip(
-            clean["item_id"].to_numpy(dtype=object), clean["annotator_id"].to_numpy(dtype=object),
-            clean["label"].to_numpy(dtype=object), stamps, strict=True,
-        )
-    ]
+    clean["schema_version"] = versions.to_numpy()[keep].astype("int64") if keep.any() else np.array([], "int64")
+    clean["confidence"] = confidence.to_numpy(dtype=float)[keep]
     # grouped by item (stably, so each item's judgements keep their order): the store's item index and
     # foreign-key checks then touch each page once instead of at random
     return clean.sort_values("item_id", kind="stable").reset_index(drop=True)
-
-
-def _iso_text(values: pd.Series) -> np.ndarray:
-    """ISO 8601 text of naive timestamps ('' for missing), vectorised, for judgement keys."""
-    stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
-    text = np.datetime_as_string(stamps, unit="us").astype(object)
-    text[np.isnat(stamps)] = ""
-    return text
 
 
 def _column(frame: pd.DataFrame, name: str, default: str | None) -> pd.Series:

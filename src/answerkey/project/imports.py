@@ -26,12 +26,12 @@ from answerkey.io.validation import (
     ITEM_COLUMNS,
     AnnotationContext,
     check_columns,
-    parse_timestamps,
     validate_annotations,
 )
 from answerkey.project.workspace import Workspace
 from answerkey.store import reads, writes
 from answerkey.store import tables as t
+from answerkey.timestamps import parse_timestamps
 
 __all__ = ["ImportResult", "import_annotations", "import_items", "import_label_studio"]
 

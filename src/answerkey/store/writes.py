@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from answerkey.errors import SchemaError
 from answerkey.schema import LabelingSchema
 from answerkey.store import tables as t
+from answerkey.timestamps import timestamp_text
 
 __all__ = [
     "append_annotations",
@@ -114,21 +114,10 @@ ANNOTATION_INSERT_COLUMNS = (
 )
 
 
-def timestamp_text(values: pd.Series) -> np.ndarray:
-    """Naive UTC timestamps as ``YYYY-MM-DD HH:MM:SS.ffffff`` text (None for NaT), vectorised.
-
-    Both stores take this text for their timestamp columns, and it is what SQLAlchemy reads back on SQLite.
-    """
-    stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
-    text = np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ").astype(object)
-    text[np.isnat(stamps)] = None
-    return text
-
-
 def append_annotations(
     connection: Connection, clean: pd.DataFrame, import_id: int | None, recorded_at: datetime
 ) -> None:
-    """Append validated annotations; a judgement already in the store (same judgement key) is skipped.
+    """Append annotations as ``validate_annotations`` cleaned them; a judgement already stored is skipped.
 
     This is the hot path of every import, so rows go to the driver as tuples, past SQLAlchemy's per-row
     parameter processing; ``ON CONFLICT (item_id, judgement_key) DO NOTHING`` makes re-imports add nothing.
@@ -147,7 +136,7 @@ def append_annotations(
         clean["label"].to_numpy(dtype=object),
         clean["source"].to_numpy(dtype=object),
         clean["schema_version"].astype("int64").to_numpy().tolist(),
-        timestamp_text(clean["created_at"]),
+        clean["created_at"].to_numpy(dtype=object),
         confidence,
         notes,
         [import_id] * n,
