@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -25,13 +26,12 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
 
 
 def _one_timestamp(text: str) -> Any:
+    """Strict ISO 8601 for one value (Python's parser: dates, date-times, offsets and Z)."""
     try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError):
+        stamp = datetime.fromisoformat(text.strip())
+    except (ValueError, TypeError, AttributeError):
         return pd.NaT
-    if pd.isna(stamp):
-        return pd.NaT
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return pd.Timestamp(stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC))
 
 
 def timestamp_text(values: pd.Series) -> np.ndarray:
@@ -41,6 +41,8 @@ def timestamp_text(values: pd.Series) -> np.ndarray:
     it back on SQLite, and judgement keys hash it.
     """
     stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
+    if not len(stamps):
+        return np.array([], dtype=object)
     text = np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ").astype(object)
     text[np.isnat(stamps)] = None
     return text

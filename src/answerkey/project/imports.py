@@ -227,7 +227,7 @@ def _split_existing(
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         stored.update(connection.execute(select(t.items.c.item_id, t.items.c.payload)
-                                         .where(t.items.c.item_id.in_(chunk))).tuples().all())
+                                         .where(t.items.c.item_id.in_(chunk))).all())
     for row in writes.records(existing):
         item_id = row["item_id"]
         if item_id in stored and writes.canonical_payload(stored[item_id]) != writes.canonical_payload(row["payload"]):

@@ -80,10 +80,10 @@ def counts(connection: Connection) -> dict[str, Any]:
     """Counts for ``answerkey status``: items, annotators, annotations by source and version, releases."""
     a = t.annotations.c
     by_source: dict[str, int] = dict(
-        connection.execute(select(a.source, func.count()).group_by(a.source)).tuples().all()
+        connection.execute(select(a.source, func.count()).group_by(a.source)).all()
     )
     by_version: dict[int, int] = dict(
-        connection.execute(select(a.schema_version, func.count()).group_by(a.schema_version)).tuples().all()
+        connection.execute(select(a.schema_version, func.count()).group_by(a.schema_version)).all()
     )
     return {
         "items": connection.execute(select(func.count()).select_from(t.items)).scalar_one(),
