@@ -14,14 +14,16 @@ from answerkey.errors import ImportValidationError, SchemaError
 from answerkey.project import Workspace, create_release, import_annotations, import_items, workspace_status
 from conftest import make_schema, write_schema, write_text
 
-GOOD = "item_id,annotator_id,label,created_at\nT1,ann,billing,2026-01-01T10:00:00Z\nT2,ann,technical,2026-01-01T11:00:00Z\n"
+GOOD = ("item_id,annotator_id,label,created_at\nT1,ann,billing,2026-01-01T10:00:00Z\n"
+        "T2,ann,technical,2026-01-01T11:00:00Z\n")
 
 
 def snapshot(ws: Workspace) -> dict[str, Any]:
     """Everything an import could change: counts and every annotation row."""
     status = workspace_status(ws)
     with ws.engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT item_id, annotator_id, label FROM annotations ORDER BY 1, 2, 3")).all()
+        query = "SELECT item_id, annotator_id, label FROM annotations ORDER BY 1, 2, 3"
+        rows = connection.execute(sa.text(query)).all()
         versions = connection.execute(sa.text("SELECT version FROM schema_versions")).all()
     return {"items": status["items"], "annotations": status["annotations"], "rows": rows, "versions": versions}
 
@@ -68,7 +70,7 @@ def test_undecodable_bytes_name_the_line_and_column(workspace: Workspace, items_
 @pytest.mark.parametrize("text", ["", "item_id,annotator_id,label\n"], ids=["empty", "header only"])
 def test_an_empty_file_is_refused(workspace: Workspace, tmp_path: Path, text: str) -> None:
     path = write_text(tmp_path / "labels.csv", text)
-    with pytest.raises(ImportValidationError, match="labels.csv: found (an empty file|a header but no rows)"):
+    with pytest.raises(ImportValidationError, match=r"labels.csv: found (an empty file|a header but no rows)"):
         import_annotations(workspace, path)
 
 
@@ -149,7 +151,7 @@ def test_a_changed_schema_file_under_a_registered_version_is_an_error(
     import_items(workspace, items_csv)
     import_annotations(workspace, write_text(tmp_path / "a.csv", GOOD))
     write_schema(workspace, make_schema(version=1, labels=("billing", "technical", "account", "other")))
-    with pytest.raises(SchemaError, match="still says version 1.*version: 2"):
+    with pytest.raises(SchemaError, match=r"still says version 1.*version: 2"):
         import_annotations(workspace, write_text(tmp_path / "b.csv", GOOD))
     write_schema(workspace, make_schema(version=2, labels=("billing", "technical", "account", "other")))
     assert import_annotations(workspace, write_text(tmp_path / "c.csv", GOOD)).schema_registered == 2
