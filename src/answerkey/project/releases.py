@@ -197,5 +197,5 @@ def _write_frame(frame: pd.DataFrame, path: Path, format: str) -> Path:
     elif format == "csv":
         frame.to_csv(path, index=False)
     else:
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
+        frame.to_json(path, orient="records", lines=True, force_ascii=False, date_format="iso")
     return path

@@ -121,5 +121,6 @@ def release_labels_frame(connection: Connection, name: str) -> pd.DataFrame:
     if frame.empty:
         frame = pd.DataFrame(columns=list(result.keys()))
     frame["confidence"] = frame["confidence"].astype(float)
+    frame["label"] = frame["label"].astype(object).where(frame["label"].notna(), None)
     order = np.argsort(frame["item_id"].to_numpy(dtype=str), kind="stable")
     return frame.iloc[order].reset_index(drop=True)

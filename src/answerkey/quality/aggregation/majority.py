@@ -26,10 +26,10 @@ def latest_per_annotator(annotations: pd.DataFrame) -> pd.DataFrame:
     order_column = "annotation_id" if "annotation_id" in frame else None
     frame["_order"] = frame[order_column].to_numpy() if order_column else np.arange(len(frame))
     if "created_at" in frame:
-        stamp = pd.to_datetime(frame["created_at"])
-        frame["_stamp"] = stamp.fillna(pd.Timestamp.min)
+        # NaT is the smallest int64, so a judgement without a time sorts as the oldest
+        frame["_stamp"] = pd.to_datetime(frame["created_at"]).to_numpy(dtype="datetime64[ns]").view("int64")
     else:
-        frame["_stamp"] = pd.Timestamp.min
+        frame["_stamp"] = 0
     frame = frame.sort_values(["_stamp", "_order"], kind="stable")
     latest = frame.drop_duplicates(["item_id", "annotator_id"], keep="last")
     return latest.drop(columns=["_order", "_stamp"]).sort_values("item_id", kind="stable")
