@@ -5,19 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from answerkey.errors import StoreError
 
-__all__ = ["create_store_engine", "migrate", "open_engine"]
+__all__ = ["HEAD_REVISION", "create_store_engine", "current_revision", "migrate", "open_engine"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD_REVISION = "0001"
+"""The newest migration. Checked without importing Alembic, so opening an up-to-date store stays cheap;
+a test pins it to the head of ``migrations/versions``."""
 
 
 def create_store_engine(url: str) -> Engine:
@@ -46,21 +45,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
-def _alembic_config() -> Config:
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The store's migration revision (None for a new, empty store)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
 def migrate(engine: Engine) -> None:
     """Upgrade the store to the newest schema; does nothing when it is already there."""
-    config = _alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
     try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-            if current == head:
-                return
+        if current_revision(engine) == HEAD_REVISION:
+            return
+        from alembic import command
+
+        config = _alembic_config()
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
