@@ -75,7 +75,7 @@ def test_an_empty_file_is_refused(workspace: Workspace, tmp_path: Path, text: st
 
 
 def test_a_bad_row_in_a_later_batch_rolls_back_the_rows_already_inserted(
-    workspace: Workspace, items_csv: Path, tmp_path: Path
+    workspace: Workspace, items_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import_items(workspace, items_csv)
     lines = ["item_id,annotator_id,label"] + [f"T1,a{i},billing" for i in range(3000)] + ["T2,z,nonsense"]
@@ -84,13 +84,11 @@ def test_a_bad_row_in_a_later_batch_rolls_back_the_rows_already_inserted(
     ))
     from answerkey.io import tabular
 
-    original = tabular.BATCH_ROWS
-    tabular.BATCH_ROWS = 1000
-    try:
-        with pytest.raises(ImportValidationError, match=r"labels.jsonl:3001:label"):
-            import_annotations(workspace, path)
-    finally:
-        tabular.BATCH_ROWS = original
+    monkeypatch.setattr(tabular, "BATCH_ROWS", 1000)
+    batches = list(tabular.open_tabular(path).batches())
+    assert len(batches) == 4
+    with pytest.raises(ImportValidationError, match=r"labels.jsonl:3001:label"):
+        import_annotations(workspace, path)
     assert snapshot(workspace)["annotations"] == 0
 
 

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from answerkey.errors import ImportValidationError, RowProblem
 
-__all__ = ["FORMATS", "Batch", "TabularFile", "detect_format", "open_tabular", "read_frame"]
+__all__ = ["FORMATS", "Batch", "TabularFile", "detect_format", "open_tabular"]
 
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH_ROWS = 250_000
@@ -77,7 +77,7 @@ def open_tabular(
     format: str | None = None,
     *,
     as_strings: bool = True,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> TabularFile:
     """Open ``path`` for batched reading; ``as_strings`` reads every value as text (None when empty)."""
@@ -88,7 +88,7 @@ def open_tabular(
     if path.stat().st_size == 0:
         raise _problem(path, None, None, "an empty file", "a header and at least one row")
     reader = {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt]
-    return reader(path, as_strings, batch_rows, on_progress)
+    return reader(path, as_strings, batch_rows or BATCH_ROWS, on_progress)
 
 
 def _problem(path: Path, row: int | None, column: str | None, found: str, expected: str) -> ImportValidationError:
@@ -318,15 +318,3 @@ def _clean_text(value: Any) -> str | None:
     text = value if isinstance(value, str) else (json.dumps(value) if isinstance(value, (dict, list)) else str(value))
     text = text.strip()
     return text or None
-
-
-def read_frame(path: str | Path, format: str | None = None, *, as_strings: bool = False) -> pd.DataFrame:
-    """A whole (small) file as one DataFrame, with a ``_row`` column of file row numbers."""
-    tabular = open_tabular(path, format, as_strings=as_strings)
-    frames = []
-    for batch in tabular.batches():
-        frame = batch.frame.copy()
-        frame["_row"] = range(batch.first_row, batch.first_row + len(frame))
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*tabular.columns, "_row"])
-
