@@ -49,14 +49,15 @@ def build_demo(directory: str | Path, *, seed: int = 7, n_items: int = 5000, for
     workspace = Workspace.init(root, name=data.schema_v1.name, schema=data.schema_v1)
     data_dir = root / "data"
     files = _write_files(data, data_dir)
-    import_items(workspace, files["items"])
-    import_annotations(workspace, files["before"])
+    import_items(workspace, files["tickets_v1"])
+    for name in ("labels_v1", "routing_v1", "keyword_rule_v1"):
+        import_annotations(workspace, files[name])
     before = create_release(workspace, _month(data.schema_change_at - pd.Timedelta(days=1)),
                             note=f"ground truth under schema v{data.schema_v1.version}")
     (root / "schema.yaml").write_text(dump_schema(data.schema_v2), encoding="utf-8")
-    import_annotations(workspace, files["after"])
-    import_annotations(workspace, files["behavioral"])
-    import_annotations(workspace, files["synthetic"])
+    import_items(workspace, files["tickets_v2"])
+    for name in ("labels_v2", "routing_v2", "keyword_rule_v2"):
+        import_annotations(workspace, files[name])
     last = data.annotations["created_at"].max()
     after = create_release(workspace, _month(last), note=f"ground truth under schema v{data.schema_v2.version}")
     diff_releases(workspace, before.name, after.name)
@@ -65,17 +66,29 @@ def build_demo(directory: str | Path, *, seed: int = 7, n_items: int = 5000, for
 
 
 def _write_files(data: DemoData, folder: Path) -> dict[str, Path]:
-    """The demo's inputs in the formats users bring: items as Parquet, people as CSV, machines as JSONL."""
+    """The demo's inputs in the formats users bring: items as Parquet, people as CSV, machines as JSONL.
+
+    Each source comes in two files, before and after the schema change, as a team would receive them.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"items": folder / "tickets.parquet", "before": folder / "labels_v1.csv",
-             "after": folder / "labels_v2.csv", "behavioral": folder / "routing.jsonl",
-             "synthetic": folder / "keyword_rule.jsonl"}
-    data.items.to_parquet(paths["items"], index=False)
+    paths = {"tickets_v1": folder / "tickets_v1.parquet", "tickets_v2": folder / "tickets_v2.parquet"}
+    # tickets arrive over time: those labeled under v2 are imported with the v2 labels
+    first_version = data.annotations.groupby("item_id")["schema_version"].min()
+    early = data.items["item_id"].map(first_version).eq(data.schema_v1.version)
+    data.items[early].to_parquet(paths["tickets_v1"], index=False)
+    data.items[~early].to_parquet(paths["tickets_v2"], index=False)
     annotations = data.annotations.copy()
     annotations["created_at"] = annotations["created_at"].map(lambda t: t.isoformat() + "Z")
-    people = annotations[annotations["source"].isin(["human", "expert"])]
-    people[people["schema_version"] == data.schema_v1.version].to_csv(paths["before"], index=False)
-    people[people["schema_version"] != data.schema_v1.version].to_csv(paths["after"], index=False)
-    for source in ("behavioral", "synthetic"):
-        annotations[annotations["source"] == source].to_json(paths[source], orient="records", lines=True)
+    sources = {"labels": ["human", "expert"], "routing": ["behavioral"], "keyword_rule": ["synthetic"]}
+    for schema in (data.schema_v1, data.schema_v2):
+        in_version = annotations[annotations["schema_version"] == schema.version]
+        for stem, kinds in sources.items():
+            rows = in_version[in_version["source"].isin(kinds)]
+            name = f"{stem}_v{schema.version}"
+            if stem == "labels":
+                paths[name] = folder / f"{name}.csv"
+                rows.to_csv(paths[name], index=False)
+            else:
+                paths[name] = folder / f"{name}.jsonl"
+                rows.to_json(paths[name], orient="records", lines=True)
     return paths
