@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -37,4 +39,5 @@ def demo(
         counts = ", ".join(f"{k} {v:,}" for k, v in release.status_counts().items())
         console.print(f"  release {release.name}  {release.content_hash[:16]}  ({counts})")
     console.print(f"report          {result.report}")
-    console.print(f"try             cd {result.workspace.root} && answerkey status")
+    command = "answerkey" if shutil.which("answerkey") else sys.argv[0]
+    console.print(f"try             {command} --workspace {result.workspace.root} status")
