@@ -13,8 +13,8 @@ import pytest
 from answerkey.config import DATABASE_URL_ENV
 
 
-def answerkey(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in (DATABASE_URL_ENV, "ANSWERKEY_DEBUG")}
+def answerkey(*args: str | Path, cwd: Path | None = None, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in (DATABASE_URL_ENV, "ANSWERKEY_DEBUG")} | extra_env
     return subprocess.run([sys.executable, "-m", "answerkey.cli.main", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, env=env, check=False)
 
@@ -132,3 +132,10 @@ def test_demo_builds_a_workspace_with_two_releases_and_a_report(tmp_path: Path) 
     assert refused.returncode == 2
     assert "--force" in refused.stderr
     assert answerkey("demo", tmp_path / "demo", "--items", "300", "--force").returncode == 0
+
+
+def test_a_store_that_does_not_answer_is_one_line_and_exit_2(ws: Path) -> None:
+    result = answerkey("status", cwd=ws, **{DATABASE_URL_ENV: "postgresql+psycopg://postgres@127.0.0.1:9/none"})
+    assert result.returncode == 2
+    assert "cannot open the store" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from answerkey.cli import demo_cmd, import_cmds, release_cmds, schema_cmds, workspace_cmds
 from answerkey.cli.common import State, err_console
@@ -53,6 +54,12 @@ def run(argv: list[str] | None = None) -> None:
         if debug:
             raise
         err_console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        raise SystemExit(2) from None
+    except OperationalError as exc:
+        if debug:
+            raise
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err_console.print(f"[red]error:[/] the store did not answer: {reason}", soft_wrap=True)
         raise SystemExit(2) from None
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing half-written was kept")

@@ -23,8 +23,10 @@ def create_store_engine(url: str) -> Engine:
     """An engine for ``url`` with SQLite set up for a single-writer workspace (WAL, foreign keys)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    sqlite = url.startswith("sqlite")
     try:
-        engine = create_engine(url, future=True)
+        # a second writer waits for the first (up to 60 s) instead of failing at once with "database is locked"
+        engine = create_engine(url, connect_args={"timeout": 60} if sqlite else {})
     except (ArgumentError, ImportError) as exc:
         raise StoreError(f"cannot use store URL {url!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
