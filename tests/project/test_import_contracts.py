@@ -187,3 +187,13 @@ def test_a_typo_in_an_optional_column_name_is_an_error_not_a_silent_default(
     path = write_text(tmp_path / "a.csv", "item_id,annotator_id,label,sorce\nT1,a,billing,expert\n")
     with pytest.raises(ImportValidationError, match=r"a.csv:1:sorce: found unknown column 'sorce', expected 'source'"):
         import_annotations(workspace, path)
+
+
+def test_the_stored_judgement_key_is_the_documented_hash(workspace: Workspace, items_csv: Path, tmp_path: Path) -> None:
+    from answerkey.io.validation import judgement_key
+
+    import_items(workspace, items_csv)
+    import_annotations(workspace, write_text(tmp_path / "a.csv", GOOD))
+    with workspace.engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT judgement_key FROM annotations WHERE item_id = 'T1'")).scalar_one()
+    assert bytes(stored) == judgement_key("T1", "ann", "billing", "2026-01-01 10:00:00.000000")

@@ -6,10 +6,10 @@ Pure functions: they take a batch and what the store knows, and return the clean
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from hashlib import blake2b
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +67,7 @@ def check_columns(
 def judgement_key(item_id: str, annotator_id: str, label: str, created_at: str) -> bytes:
     """Identity of one judgement (128-bit BLAKE2b of its fields): importing it again adds nothing."""
     text = f"{item_id}\x1f{annotator_id}\x1f{label}\x1f{created_at}"
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    return blake2b(text.encode(), digest_size=16).digest()
 
 
 @dataclass
@@ -75,7 +75,8 @@ class AnnotationContext:
     """What validation needs to know about the store: items, schema versions, and the default version."""
 
     path: Path
-    has_item: Callable[[pd.Series], np.ndarray]
+    item_positions: Callable[[pd.Series], np.ndarray]
+    """Each id's position among the known items in a fixed order, -1 when unknown."""
     schemas: Mapping[int, LabelingSchema]
     default_version: int
     default_source: str = "human"
@@ -114,7 +115,8 @@ def validate_annotations(batch: Batch, context: AnnotationContext) -> pd.DataFra
         report(frame[column].isna().to_numpy(), column, missing, "a value")
 
     item_ids = frame["item_id"]
-    known = context.has_item(item_ids)
+    positions = context.item_positions(item_ids)
+    known = positions >= 0
     report(~known & item_ids.notna().to_numpy(), "item_id", lambda v: f"unknown item {v!r}",
            "an item imported before (`answerkey import items FILE`)")
 
@@ -165,8 +167,8 @@ def validate_annotations(batch: Batch, context: AnnotationContext) -> pd.DataFra
             "source": sources.to_numpy(dtype=object)[keep],
             "note": _column(frame, "note", None).to_numpy(dtype=object)[keep],
             "created_at": stamps,
-            "judgement_key": [
-                judgement_key(i, a, lab, s or "")
+            "judgement_key": [  # judgement_key() inlined: this runs once per imported row
+                blake2b(f"{i}\x1f{a}\x1f{lab}\x1f{s or ''}".encode(), digest_size=16).digest()
                 for i, a, lab, s in zip(item_kept, annotator_kept, label_kept, stamps, strict=True)
             ],
         },
@@ -176,7 +178,8 @@ def validate_annotations(batch: Batch, context: AnnotationContext) -> pd.DataFra
     clean["confidence"] = confidence.to_numpy(dtype=float)[keep]
     # grouped by item (stably, so each item's judgements keep their order): the store's item index and
     # foreign-key checks then touch each page once instead of at random
-    return clean.sort_values("item_id", kind="stable").reset_index(drop=True)
+    order = np.argsort(positions[keep], kind="stable")
+    return clean.iloc[order].reset_index(drop=True)
 
 
 def _column(frame: pd.DataFrame, name: str, default: str | None) -> pd.Series:

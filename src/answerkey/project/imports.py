@@ -96,7 +96,7 @@ def import_annotations(
         known = pd.Index(sorted(reads.item_id_lookup(connection)))
         context = AnnotationContext(
             path=path,
-            has_item=lambda ids: known.get_indexer(pd.Index(ids.to_numpy(dtype=object))) >= 0,
+            item_positions=lambda ids: known.get_indexer(pd.Index(ids.to_numpy(dtype=object))),
             schemas=reads.schemas(connection),
             default_version=schema.version,
             default_source=default_source,
@@ -270,10 +270,11 @@ def import_label_studio(
         ).drop_duplicates("item_id")
         writes.insert_items(connection, new_items, import_id)
         known.update(new_items["item_id"])
+        known_index = pd.Index(sorted(known))
         result.items_added = len(new_items)
         context = AnnotationContext(
             path=path,
-            has_item=lambda ids: ids.isin(known).to_numpy(),
+            item_positions=lambda ids: known_index.get_indexer(pd.Index(ids.to_numpy(dtype=object))),
             schemas=reads.schemas(connection),
             default_version=schema.version,
         )
