@@ -6,11 +6,14 @@ Pure functions: they take a batch and what the store knows, and return the clean
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from difflib import get_close_matches
 from hashlib import blake2b
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +29,10 @@ __all__ = [
     "SOURCES",
     "AnnotationContext",
     "check_columns",
+    "jsonable",
     "judgement_key",
     "validate_annotations",
+    "validate_items",
 ]
 
 SOURCES = ("human", "expert", "behavioral", "synthetic", "model")
@@ -187,3 +192,66 @@ def _column(frame: pd.DataFrame, name: str, default: str | None) -> pd.Series:
         series = frame[name].astype(object)
         return series.where(series.notna(), default) if default is not None else series
     return pd.Series([default] * len(frame), index=frame.index, dtype=object)
+
+
+def jsonable(value: Any) -> Any:
+    """A payload value as plain JSON data (numpy scalars, timestamps and NaN made portable)."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _text(value: Any) -> str | None:
+    value = jsonable(value)
+    if value is None:
+        return None
+    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return text.strip() or None
+
+
+def validate_items(path: Path, batch: Batch, seen: dict[str, int]) -> tuple[pd.DataFrame, list[RowProblem]]:
+    """Item rows of one batch (id, payload dict, group, segment, time) and their problems; ``seen`` spans batches."""
+    frame = batch.frame
+    problems: list[RowProblem] = []
+    ids = [_text(v) for v in frame["item_id"]]
+    created_text = frame["created_at"].map(_text) if "created_at" in frame else pd.Series([None] * len(frame))
+    created = parse_timestamps(created_text.astype(object))
+    payload_columns = [c for c in frame.columns if c not in ITEM_COLUMNS]
+    records = frame[payload_columns].to_dict("records") if payload_columns else [{} for _ in range(len(frame))]
+    rows = []
+    for position, item_id in enumerate(ids):
+        row = batch.row(position)
+        if item_id is None:
+            problems.append(RowProblem(str(path), row, "item_id", "an empty value", "an item id"))
+            continue
+        if item_id in seen:
+            problems.append(RowProblem(str(path), row, "item_id", f"item {item_id!r} again",
+                                       f"each item once (first on row {seen[item_id]})"))
+            continue
+        seen[item_id] = row
+        stamp: Any = created.iat[position]
+        if pd.isna(stamp) and created_text.iat[position] is not None:
+            problems.append(RowProblem(str(path), row, "created_at", f"timestamp {created_text.iat[position]!r}",
+                                       "an ISO 8601 date-time such as 2026-03-01T14:30:00Z"))
+            continue
+        rows.append({
+            "item_id": item_id,
+            "payload": {str(k): jsonable(v) for k, v in records[position].items()},
+            "group_id": _text(frame["group_id"].iat[position]) if "group_id" in frame else None,
+            "segment": _text(frame["segment"].iat[position]) if "segment" in frame else None,
+            "created_at": created.iat[position],
+            "_row": row,
+        })
+    return pd.DataFrame(rows, columns=["item_id", "payload", "group_id", "segment", "created_at", "_row"]), problems

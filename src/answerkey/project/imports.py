@@ -6,14 +6,11 @@ A file with any bad row writes nothing; the error lists the first problems as fi
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
@@ -26,12 +23,13 @@ from answerkey.io.validation import (
     ITEM_COLUMNS,
     AnnotationContext,
     check_columns,
+    jsonable,
     validate_annotations,
+    validate_items,
 )
 from answerkey.project.workspace import Workspace
 from answerkey.store import reads, writes
 from answerkey.store import tables as t
-from answerkey.timestamps import parse_timestamps
 
 __all__ = ["ImportResult", "import_annotations", "import_items", "import_label_studio"]
 
@@ -138,7 +136,7 @@ def import_items(
         import_id = writes.start_import(connection, "items", str(path), _file_sha256(path))
         for batch in tabular.batches():
             result.rows_read += len(batch.frame)
-            frame, batch_problems = _validate_items(path, batch, seen)
+            frame, batch_problems = validate_items(path, batch, seen)
             new, existing_problems = _split_existing(connection, path, frame, known)
             batch_problems += existing_problems
             total_problems += len(batch_problems)
@@ -152,67 +150,6 @@ def import_items(
         result.items_added = result.rows_added
         writes.finish_import(connection, import_id, result.rows_read, result.rows_added)
     return result
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return _jsonable(value.item())
-    if isinstance(value, (pd.Timestamp, datetime, date)):
-        return value.isoformat()
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
-
-
-def _text(value: Any) -> str | None:
-    value = _jsonable(value)
-    if value is None:
-        return None
-    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    return text.strip() or None
-
-
-def _validate_items(path: Path, batch: Batch, seen: dict[str, int]) -> tuple[pd.DataFrame, list[RowProblem]]:
-    frame = batch.frame
-    problems: list[RowProblem] = []
-    ids = [_text(v) for v in frame["item_id"]]
-    created_text = frame["created_at"].map(_text) if "created_at" in frame else pd.Series([None] * len(frame))
-    created = parse_timestamps(created_text.astype(object))
-    payload_columns = [c for c in frame.columns if c not in ITEM_COLUMNS]
-    records = frame[payload_columns].to_dict("records") if payload_columns else [{} for _ in range(len(frame))]
-    rows = []
-    for position, item_id in enumerate(ids):
-        row = batch.row(position)
-        if item_id is None:
-            problems.append(RowProblem(str(path), row, "item_id", "an empty value", "an item id"))
-            continue
-        if item_id in seen:
-            problems.append(RowProblem(str(path), row, "item_id", f"item {item_id!r} again",
-                                       f"each item once (first on row {seen[item_id]})"))
-            continue
-        seen[item_id] = row
-        stamp: Any = created.iat[position]
-        if pd.isna(stamp) and created_text.iat[position] is not None:
-            problems.append(RowProblem(str(path), row, "created_at", f"timestamp {created_text.iat[position]!r}",
-                                       "an ISO 8601 date-time such as 2026-03-01T14:30:00Z"))
-            continue
-        rows.append({
-            "item_id": item_id,
-            "payload": {str(k): _jsonable(v) for k, v in records[position].items()},
-            "group_id": _text(frame["group_id"].iat[position]) if "group_id" in frame else None,
-            "segment": _text(frame["segment"].iat[position]) if "segment" in frame else None,
-            "created_at": created.iat[position],
-            "_row": row,
-        })
-    return pd.DataFrame(rows, columns=["item_id", "payload", "group_id", "segment", "created_at", "_row"]), problems
 
 
 def _split_existing(
@@ -261,7 +198,7 @@ def import_label_studio(
         known = reads.item_id_lookup(connection)
         new_items = pd.DataFrame(
             [
-                {"item_id": item["item_id"], "payload": _jsonable(item["payload"]), "group_id": None,
+                {"item_id": item["item_id"], "payload": jsonable(item["payload"]), "group_id": None,
                  "segment": None, "created_at": pd.NaT}
                 for item in records.items
                 if item["item_id"] not in known
