@@ -25,6 +25,16 @@ from answerkey.project import (
     import_label_studio,
 )
 from answerkey.quality.aggregation import majority_vote
+from answerkey.quality.agreement import (
+    agreement,
+    brennan_prediger,
+    cohen_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    percent_agreement,
+    scott_pi,
+)
 from answerkey.schema import LabelingSchema, check_schema, diff_schemas, load_schema
 
 __version__ = "0.1.0"
@@ -43,13 +53,21 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "agreement",
+    "brennan_prediger",
     "check_schema",
+    "cohen_kappa",
     "create_release",
     "diff_schemas",
     "export_release",
+    "fleiss_kappa",
+    "gwet_ac1",
     "import_annotations",
     "import_items",
     "import_label_studio",
+    "krippendorff_alpha",
     "load_schema",
     "majority_vote",
+    "percent_agreement",
+    "scott_pi",
 ]
