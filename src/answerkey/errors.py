@@ -71,14 +71,16 @@ class ImportValidationError(AnswerkeyError, ValueError):
     ``problems`` holds the first problems found (file, row as the file's line number, column).
     """
 
-    def __init__(self, problems: Sequence[RowProblem], total: int | None = None) -> None:
+    def __init__(
+        self, problems: Sequence[RowProblem], total: int | None = None, consequence: str = "nothing was imported"
+    ) -> None:
         self.problems = sorted(problems, key=lambda p: (p.file, p.row if p.row is not None else -1))
         self.total = total if total is not None else len(self.problems)
         lines = [str(problem) for problem in self.problems[:SHOWN_PROBLEMS]] or ["import refused"]
         if self.total > 1:
-            lines.append(f"{self.total} problems in all; nothing was imported")
+            lines.append(f"{self.total} problems in all; {consequence}")
         else:
-            lines[0] += " (nothing was imported)"
+            lines[0] += f" ({consequence})"
         super().__init__("\n  ".join(lines))
 
 

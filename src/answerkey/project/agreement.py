@@ -1,0 +1,72 @@
+"""Agreement over a workspace's annotations, or over any long-format file without a workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from answerkey.errors import ImportValidationError, RowProblem
+from answerkey.io.tabular import open_tabular
+from answerkey.io.validation import check_columns
+from answerkey.project.workspace import Workspace
+from answerkey.quality.aggregation import latest_per_annotator
+from answerkey.quality.agreement import AgreementReport, agreement
+from answerkey.schema import TaskKind
+from answerkey.store import reads
+
+__all__ = ["PEOPLE", "file_agreement", "workspace_agreement", "workspace_judgements"]
+
+
+PEOPLE = ("human", "expert")
+"""Sources whose agreement "inter-annotator agreement" means; rules and behaviour are measured against them."""
+
+
+def workspace_judgements(
+    workspace: Workspace, schema_version: int | None = None, sources: Sequence[str] = PEOPLE
+) -> pd.DataFrame:
+    """Each annotator's latest judgement per item under one schema version (default: the current one).
+
+    Labels of different schema versions mean different things, so they are never pooled.
+    """
+    version = schema_version or workspace.schema().version
+    with workspace.reading() as connection:
+        frame = reads.annotations_frame(connection, exclude_sources=workspace.config.exclude_sources)
+    chosen = frame[(frame["schema_version"] == version) & frame["source"].isin(list(sources))]
+    return latest_per_annotator(chosen)
+
+
+def workspace_agreement(
+    workspace: Workspace, level: str = "nominal", order: Sequence[Any] | None = None, *,
+    schema_version: int | None = None, sources: Sequence[str] = PEOPLE, ci: float | None = None,
+    n_boot: int = 1000, seed: int = 0,
+) -> AgreementReport:
+    """Agreement among the workspace's annotators (people, by default); ordinal order from the schema."""
+    schema = workspace.schema()
+    if order is None and level != "nominal" and schema.task is TaskKind.ORDINAL:
+        order = schema.label_names
+    judgements = workspace_judgements(workspace, schema_version, sources)
+    return agreement(judgements, level, order, ci=ci, n_boot=n_boot, seed=seed)
+
+
+def file_agreement(
+    path: str | Path, level: str = "nominal", order: Sequence[Any] | None = None, *,
+    ci: float | None = None, n_boot: int = 1000, seed: int = 0,
+) -> AgreementReport:
+    """Agreement of a long-format file (CSV, JSONL or Parquet with item_id, annotator_id, label)."""
+    path = Path(path)
+    tabular = open_tabular(path, as_strings=True)
+    problems = check_columns(path, tabular.columns, ("item_id", "annotator_id", "label"), (), strict_known=False)
+    if problems:
+        raise ImportValidationError(problems, consequence="no agreement computed")
+    frame = pd.concat([batch.frame for batch in tabular.batches()], ignore_index=True)
+    if frame.empty:
+        raise ImportValidationError([RowProblem(str(path), None, None, "no rows", "at least one judgement")],
+                                    consequence="no agreement computed")
+    if order is None and level != "nominal":
+        numbers = pd.to_numeric(frame["label"], errors="coerce")
+        if numbers.notna().all():
+            frame["label"] = numbers
+    return agreement(frame, level, order, ci=ci, n_boot=n_boot, seed=seed)
