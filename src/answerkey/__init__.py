@@ -24,7 +24,7 @@ from answerkey.project import (
     import_items,
     import_label_studio,
 )
-from answerkey.quality.aggregation import majority_vote
+from answerkey.quality.aggregation import DawidSkene, consensus, majority_vote
 from answerkey.quality.agreement import (
     agreement,
     brennan_prediger,
@@ -41,6 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnswerkeyError",
+    "DawidSkene",
     "Finding",
     "ImportValidationError",
     "LabelingSchema",
@@ -57,6 +58,7 @@ __all__ = [
     "brennan_prediger",
     "check_schema",
     "cohen_kappa",
+    "consensus",
     "create_release",
     "diff_schemas",
     "export_release",
