@@ -1,0 +1,85 @@
+"""Consensus over a workspace's annotations, and the evidence for choosing a method."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from answerkey.project.agreement import workspace_judgements
+from answerkey.project.workspace import Workspace
+from answerkey.quality.aggregation import METHODS, consensus
+
+__all__ = ["MethodScore", "compare_methods", "default_method", "workspace_consensus"]
+
+GROUND_TRUTH_SOURCES = ("human", "expert", "behavioral", "synthetic")
+TRUSTED_SOURCES = ("expert",)
+
+
+def default_method(judgements: pd.DataFrame) -> str:
+    """Dawid-Skene when every judged item has three or more judgements (enough to learn confusions), else
+    majority vote."""
+    per_item = judgements.groupby("item_id")["annotator_id"].nunique()
+    return "dawid-skene" if len(per_item) and bool((per_item >= 3).all()) else "majority"
+
+
+def workspace_consensus(
+    workspace: Workspace, method: str = "auto", schema_version: int | None = None
+) -> tuple[str, pd.DataFrame]:
+    """The method used and the consensus labels of the current schema version's judgements."""
+    judgements = workspace_judgements(workspace, schema_version, GROUND_TRUTH_SOURCES)
+    chosen = default_method(judgements) if method == "auto" else method
+    labels = schema_labels(workspace, schema_version)
+    return chosen, consensus(judgements, chosen, labels=None if chosen == "majority" else labels)
+
+
+def schema_labels(workspace: Workspace, schema_version: int | None) -> list[str]:
+    """The label names of a schema version (the current file's by default)."""
+    current = workspace.schema()
+    if schema_version is None or schema_version == current.version:
+        return current.label_names
+    with workspace.reading() as connection:
+        from answerkey.store import reads
+
+        return reads.schemas(connection)[schema_version].label_names
+
+
+@dataclass(frozen=True)
+class MethodScore:
+    """How one method's labels compare with trusted (expert) labels it did not see."""
+
+    method: str
+    accuracy: float
+    items_compared: int
+    disputed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def compare_methods(workspace: Workspace, schema_version: int | None = None) -> list[MethodScore]:
+    """Every method's accuracy against the expert labels, computed without the experts' judgements.
+
+    Dawid-Skene is not best on every data set; this is the evidence for the configured default.
+    """
+    judgements = workspace_judgements(workspace, schema_version, GROUND_TRUTH_SOURCES)
+    with workspace.reading() as connection:
+        from answerkey.store import reads
+
+        sources = reads.annotations_frame(connection)[["item_id", "annotator_id", "source"]].drop_duplicates(
+            ["item_id", "annotator_id"], keep="last")
+    tagged = judgements.merge(sources, on=["item_id", "annotator_id"], how="left", suffixes=("", "_latest"))
+    trusted = tagged[tagged["source"].isin(TRUSTED_SOURCES)]
+    reference = trusted.drop_duplicates("item_id", keep="last").set_index("item_id")["label"]
+    crowd = tagged[~tagged["source"].isin(TRUSTED_SOURCES)][["item_id", "annotator_id", "label"]]
+    labels = schema_labels(workspace, schema_version)
+    scores = []
+    for method in METHODS:
+        result = consensus(crowd, method, labels=None if method == "majority" else labels).set_index("item_id")
+        shared = reference.index.intersection(result.index)
+        predicted = result.loc[shared, "label"]
+        accuracy = float((predicted == reference.loc[shared]).mean()) if len(shared) else float("nan")
+        scores.append(MethodScore(method, accuracy, len(shared), int((result["status"] == "disputed").sum())))
+    return scores
