@@ -35,6 +35,9 @@ url = "sqlite:///{store_dir}/store.db"
 [ground_truth]
 # Sources whose annotations never count towards ground-truth labels.
 exclude_sources = ["model"]
+# How releases turn judgements into labels: auto (Dawid-Skene when every judged item has three or more
+# judgements, else majority), majority, dawid-skene or one-coin. See `answerkey consensus --compare`.
+method = "auto"
 """
 
 
@@ -47,6 +50,7 @@ class WorkspaceConfig:
     schema_path: Path
     database_url: str
     exclude_sources: tuple[str, ...] = ("model",)
+    consensus_method: str = "auto"
 
 
 def find_workspace(start: Path | None = None) -> Path:
@@ -79,7 +83,15 @@ def load_config(root: Path) -> WorkspaceConfig:
         schema_path=root / str(workspace.get("schema", "schema.yaml")),
         database_url=_resolve_sqlite_path(url, root),
         exclude_sources=tuple(truth.get("exclude_sources", ["model"])),
+        consensus_method=_consensus_method(path, truth.get("method", "auto")),
     )
+
+
+def _consensus_method(path: Path, value: object) -> str:
+    allowed = ("auto", "majority", "dawid-skene", "one-coin")
+    if value not in allowed:
+        raise WorkspaceError(f"{path}: [ground_truth] method is {value!r}; expected one of {', '.join(allowed)}")
+    return str(value)
 
 
 def _resolve_sqlite_path(url: str, root: Path) -> str:

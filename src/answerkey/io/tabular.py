@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,15 +79,22 @@ def open_tabular(
     as_strings: bool = True,
     batch_rows: int | None = None,
     on_progress: ProgressCallback | None = None,
+    text_columns: Sequence[str] = (),
 ) -> TabularFile:
-    """Open ``path`` for batched reading; ``as_strings`` reads every value as text (None when empty)."""
+    """Open ``path`` for batched reading; ``as_strings`` reads every value as text (None when empty).
+
+    In CSV only an empty field is missing ("NA", "null" and "nan" are text), and ``text_columns`` are never
+    read as numbers, so an id like ``007`` stays ``007``.
+    """
     path = Path(path)
     if not path.is_file():
         raise _problem(path, None, None, "no such file", "an existing CSV, JSONL or Parquet file")
     fmt = detect_format(path, format)
     if path.stat().st_size == 0:
         raise _problem(path, None, None, "an empty file", "a header and at least one row")
-    reader = {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt]
+    if fmt == "csv":
+        return _csv(path, as_strings, on_progress, text_columns)
+    reader = _jsonl if fmt == "jsonl" else _parquet
     return reader(path, as_strings, batch_rows or BATCH_ROWS, on_progress)
 
 
@@ -95,8 +102,11 @@ def _problem(path: Path, row: int | None, column: str | None, found: str, expect
     return ImportValidationError([RowProblem(str(path), row, column, found, expected)])
 
 
-def _csv(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCallback | None) -> TabularFile:
+def _csv(
+    path: Path, as_strings: bool, on_progress: ProgressCallback | None, text_columns: Sequence[str] = ()
+) -> TabularFile:
     header = _csv_header(path)
+    text = header if as_strings else [name for name in header if name in set(text_columns)]
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     size = path.stat().st_size
 
@@ -108,7 +118,8 @@ def _csv(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCal
                     read_options=pacsv.ReadOptions(block_size=8 << 20, use_threads=True),
                     parse_options=pacsv.ParseOptions(delimiter=delimiter),
                     convert_options=pacsv.ConvertOptions(
-                        column_types=dict.fromkeys(header, pa.string()) if as_strings else None,
+                        column_types=dict.fromkeys(text, pa.string()),
+                        null_values=[""],
                         strings_can_be_null=True,
                     ),
                 )

@@ -9,19 +9,12 @@ import pandas as pd
 
 from answerkey.project.agreement import workspace_judgements
 from answerkey.project.workspace import Workspace
-from answerkey.quality.aggregation import METHODS, consensus
+from answerkey.quality.aggregation import METHODS, consensus, default_method
 
-__all__ = ["MethodScore", "compare_methods", "default_method", "workspace_consensus"]
+__all__ = ["MethodScore", "compare_methods", "schema_labels", "workspace_consensus"]
 
 GROUND_TRUTH_SOURCES = ("human", "expert", "behavioral", "synthetic")
 TRUSTED_SOURCES = ("expert",)
-
-
-def default_method(judgements: pd.DataFrame) -> str:
-    """Dawid-Skene when every judged item has three or more judgements (enough to learn confusions), else
-    majority vote."""
-    per_item = judgements.groupby("item_id")["annotator_id"].nunique()
-    return "dawid-skene" if len(per_item) and bool((per_item >= 3).all()) else "majority"
 
 
 def workspace_consensus(

@@ -123,7 +123,7 @@ def import_items(
     refused, since an item's content is part of its ground truth and is never silently replaced.
     """
     path = Path(path)
-    tabular = open_tabular(path, format, as_strings=False, on_progress=on_progress)
+    tabular = open_tabular(path, format, as_strings=False, on_progress=on_progress, text_columns=ITEM_COLUMNS)
     problems = check_columns(path, tabular.columns, ["item_id"], ITEM_COLUMNS, strict_known=False)
     if problems:
         raise ImportValidationError(problems)

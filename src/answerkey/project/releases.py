@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert
 
 from answerkey.errors import NotFoundError, ParameterError, StoreError
 from answerkey.io.labelstudio import label_studio_tasks
 from answerkey.project.workspace import Workspace
-from answerkey.quality.aggregation import majority_vote
+from answerkey.quality.aggregation import consensus, default_method, latest_per_annotator, majority_vote
 from answerkey.releases import ReleaseDiff, diff_release_labels, release_hash
 from answerkey.schema import LabelingSchema, dump_schema
 from answerkey.store import reads, writes
@@ -31,7 +32,6 @@ __all__ = [
 ]
 
 EXPORT_FORMATS = ("parquet", "csv", "jsonl", "label-studio")
-METHOD = "majority"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -74,12 +74,37 @@ class Release:
 
 
 def current_labels(
-    connection: Connection, schema: LabelingSchema, exclude_sources: tuple[str, ...], up_to: int | None = None
-) -> pd.DataFrame:
-    """Ground-truth labels of every item, from the annotations up to annotation id ``up_to``."""
+    connection: Connection, schema: LabelingSchema, exclude_sources: tuple[str, ...], up_to: int | None = None,
+    method: str = "majority",
+) -> tuple[str, pd.DataFrame]:
+    """The method used and every item's ground-truth label, from the annotations up to ``up_to``.
+
+    ``auto`` picks Dawid-Skene when every judged item has three or more judgements, majority vote otherwise.
+    """
     annotations = reads.annotations_frame(connection, up_to=up_to, exclude_sources=exclude_sources)
     item_ids = reads.item_id_lookup(connection)
-    return majority_vote(annotations, valid_labels=schema.label_names, item_ids=item_ids)
+    latest = latest_per_annotator(annotations)
+    if method == "auto":
+        method = default_method(latest)
+    if method == "majority":
+        return method, majority_vote(latest, valid_labels=schema.label_names, item_ids=item_ids)
+    return method, model_labels(latest, method, schema.label_names, item_ids)
+
+
+def model_labels(latest: pd.DataFrame, method: str, valid: list[str], item_ids: set[str]) -> pd.DataFrame:
+    """Probabilistic consensus in the release shape: outdated labels marked, unlabeled items added."""
+    result = consensus(latest, method)
+    result["n_judgements"] = result["item_id"].map(latest.groupby("item_id").size()).astype("int64")
+    result.loc[(result["status"] == "agreed") & ~result["label"].isin(valid), "status"] = "outdated"
+    missing = sorted(item_ids - set(result["item_id"]))
+    empty = pd.DataFrame({"item_id": missing, "label": None, "confidence": np.nan, "status": "unlabeled",
+                          "n_judgements": 0})
+    frame = pd.concat([result.drop(columns="method"), empty], ignore_index=True) if missing else result.drop(
+        columns="method")
+    frame["label"] = frame["label"].astype(object).where(frame["label"].notna(), None)
+    frame["confidence"] = frame["confidence"].astype(float)
+    order = np.argsort(frame["item_id"].to_numpy(dtype=str), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)[["item_id", "label", "confidence", "status", "n_judgements"]]
 
 
 def create_release(workspace: Workspace, name: str, *, note: str | None = None) -> Release:
@@ -92,11 +117,12 @@ def create_release(workspace: Workspace, name: str, *, note: str | None = None) 
             raise StoreError(f"release {name!r} exists already; releases never change, so pick a new name")
         writes.register_schema(connection, schema)
         watermark = reads.annotation_watermark(connection)
-        labels = current_labels(connection, schema, workspace.config.exclude_sources, watermark)
-        digest = release_hash(labels, schema.version, schema.content_hash, METHOD)
+        method, labels = current_labels(connection, schema, workspace.config.exclude_sources, watermark,
+                                        workspace.config.consensus_method)
+        digest = release_hash(labels, schema.version, schema.content_hash, method)
         connection.execute(
             insert(t.releases).values(
-                name=name, content_hash=digest, schema_version=schema.version, method=METHOD,
+                name=name, content_hash=digest, schema_version=schema.version, method=method,
                 annotation_watermark=watermark, item_count=len(labels), created_at=writes.utcnow(), note=note,
             )
         )

@@ -33,6 +33,13 @@ class ReleaseDiff:
         }
 
 
+def _differs(a: Any, b: Any) -> bool:
+    """Labels differ unless both are missing (None or NaN) or equal."""
+    if pd.isna(a) and pd.isna(b):
+        return False
+    return bool(a != b)
+
+
 def diff_release_labels(old_name: str, old: pd.DataFrame, new_name: str, new: pd.DataFrame) -> ReleaseDiff:
     """Compare two releases' label frames (``item_id``, ``label``, ``status``)."""
     before = old.set_index("item_id")
@@ -46,8 +53,9 @@ def diff_release_labels(old_name: str, old: pd.DataFrame, new_name: str, new: pd
         b: Any = after.at[item_id, "label"]
         sa: Any = before.at[item_id, "status"]
         sb: Any = after.at[item_id, "status"]
-        if a != b or sa != sb:
-            changed.append({"item_id": item_id, "old_label": a, "new_label": b, "old_status": sa, "new_status": sb})
+        if _differs(a, b) or sa != sb:
+            changed.append({"item_id": item_id, "old_label": None if pd.isna(a) else a,
+                            "new_label": None if pd.isna(b) else b, "old_status": sa, "new_status": sb})
     labels = sorted(set(before["label"].dropna()) | set(after["label"].dropna()))
     counts = {
         label: {

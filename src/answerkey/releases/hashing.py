@@ -20,6 +20,10 @@ def _confidence_text(value: float | None) -> str | None:
     return f"{float(value):.9f}"
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def release_hash(labels: pd.DataFrame, schema_version: int, schema_hash: str, method: str) -> str:
     """sha256 over a canonical serialisation of the labels, the item set, the schema and the method.
 
@@ -36,7 +40,7 @@ def release_hash(labels: pd.DataFrame, schema_version: int, schema_hash: str, me
         ordered["item_id"], ordered["label"], ordered["confidence"], ordered["status"], ordered["n_judgements"],
         strict=True,
     ):
-        record = [str(item_id), None if label is None else str(label), _confidence_text(confidence), str(status),
+        record = [str(item_id), None if _missing(label) else str(label), _confidence_text(confidence), str(status),
                   int(n)]
         digest.update(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
     return digest.hexdigest()

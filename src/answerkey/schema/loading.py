@@ -41,6 +41,8 @@ def load_schema(path: str | Path) -> LabelingSchema:
         raise SchemaError(f"{path}: schema file not found; `answerkey init` writes one") from None
     except UnicodeDecodeError as exc:
         raise SchemaError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise SchemaError(f"{path}: cannot read the schema file ({exc.strerror or exc})") from None
     return parse_schema(text, str(path))
 
 

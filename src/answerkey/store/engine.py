@@ -14,7 +14,7 @@ from answerkey.errors import StoreError
 __all__ = ["HEAD_REVISION", "create_store_engine", "current_revision", "migrate", "open_engine"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 """The newest migration. Checked without importing Alembic, so opening an up-to-date store stays cheap;
 a test pins it to the head of ``migrations/versions``."""
 
@@ -40,6 +40,7 @@ def create_store_engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA recursive_triggers=ON")  # INSERT OR REPLACE fires the append-only delete triggers
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache: imports insert into large unique indexes

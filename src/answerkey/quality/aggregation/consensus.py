@@ -12,9 +12,16 @@ from answerkey.quality.aggregation.dawid_skene import DawidSkene
 from answerkey.quality.aggregation.majority import latest_per_annotator, majority_vote
 from answerkey.quality.agreement._data import long_frame
 
-__all__ = ["METHODS", "consensus"]
+__all__ = ["METHODS", "consensus", "default_method"]
 
 METHODS = ("majority", "dawid-skene", "one-coin")
+
+
+def default_method(judgements: pd.DataFrame) -> str:
+    """Dawid-Skene when every judged item has three or more judgements (enough to learn confusions), else
+    majority vote."""
+    per_item = judgements.groupby("item_id")["annotator_id"].nunique()
+    return "dawid-skene" if len(per_item) and bool((per_item >= 3).all()) else "majority"
 
 
 def consensus(annotations: Any, method: str = "majority", labels: Sequence[Any] | None = None) -> pd.DataFrame:

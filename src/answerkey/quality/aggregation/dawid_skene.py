@@ -75,7 +75,6 @@ class DawidSkene:
     Examples
     --------
     >>> import pandas as pd
-from scipy import sparse
     >>> frame = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2], "annotator_id": list("abcabc"),
     ...                       "label": ["x", "x", "y", "y", "y", "y"]})
     >>> DawidSkene().fit(frame).labels_["label"].tolist()

@@ -27,7 +27,8 @@ def latest_per_annotator(annotations: pd.DataFrame) -> pd.DataFrame:
     frame["_order"] = frame[order_column].to_numpy() if order_column else np.arange(len(frame))
     if "created_at" in frame:
         # NaT is the smallest int64, so a judgement without a time sorts as the oldest
-        frame["_stamp"] = pd.to_datetime(frame["created_at"]).to_numpy(dtype="datetime64[ns]").view("int64")
+        instants = pd.to_datetime(frame["created_at"], utc=True).dt.tz_localize(None)
+        frame["_stamp"] = instants.to_numpy(dtype="datetime64[ns]").view("int64")
     else:
         frame["_stamp"] = 0
     frame = frame.sort_values(["_stamp", "_order"], kind="stable")
