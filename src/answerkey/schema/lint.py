@@ -103,7 +103,7 @@ def _task_shape(schema: LabelingSchema) -> list[Finding]:
             )
         else:
             unknown = [name for name in schema.order if name not in names]
-            missing = [name for name in names if name not in schema.order]
+            missing = [label.name for label in schema.labels if label.name not in schema.order]
             if unknown or missing or len(set(schema.order)) != len(schema.order):
                 findings.append(
                     Finding(
@@ -126,7 +126,7 @@ def _task_shape(schema: LabelingSchema) -> list[Finding]:
                 f"labels.{name}",
                 Severity.ERROR,
             )
-            for name in names
+            for name in (label.name for label in schema.labels)
             if MULTI_LABEL_SEPARATOR in name
         ]
     return findings
@@ -158,7 +158,7 @@ def _unknown_example_labels(schema: LabelingSchema) -> list[Finding]:
 
 
 def _did_you_mean(name: str, names: set[str]) -> str:
-    best = max(names, key=lambda n: SequenceMatcher(None, name, n).ratio(), default=None)
+    best = max(sorted(names), key=lambda n: SequenceMatcher(None, name, n).ratio(), default=None)
     if best is not None and SequenceMatcher(None, name, best).ratio() >= 0.6:
         return f" (did you mean {best!r}?)"
     return ""

@@ -26,6 +26,8 @@ def canonical_label(schema: LabelingSchema, raw: str) -> str | None:
     """
     text = raw.strip()
     if schema.task is TaskKind.NUMERIC:
+        if "_" in text:
+            return None  # float() reads "1_0" as 10; a label file never means that
         try:
             value = float(text)
         except ValueError:
@@ -34,7 +36,7 @@ def canonical_label(schema: LabelingSchema, raw: str) -> str | None:
             return None
         if value != value or value in (float("inf"), float("-inf")):
             return None
-        return repr(int(value)) if value.is_integer() else repr(value)
+        return repr(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
     names = set(schema.label_names)
     if schema.task is TaskKind.MULTI_LABEL:
         parts = sorted({part.strip() for part in text.split(MULTI_LABEL_SEPARATOR) if part.strip()})
