@@ -16,7 +16,7 @@ from answerkey.report.charts import bar_chart, stacked_columns
 from answerkey.schema import diff_schemas
 from answerkey.store import reads
 
-__all__ = ["SECTIONS", "ReportSection", "register_section"]
+__all__ = ["SECTIONS", "ReportSection", "register_section", "table"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def register_section(key: str, title: str) -> Callable[[Callable[[Workspace], st
     return decorate
 
 
-def _table(headers: list[str], rows: Sequence[Sequence[object]]) -> str:
+def table(headers: list[str], rows: Sequence[Sequence[object]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -57,7 +57,7 @@ def overview(workspace: Workspace) -> str:
             ["schema versions", ", ".join(f"v{v}" for v in status["schema_versions"])],
             ["releases", f"{status['releases']:,}"]]
     by_source = bar_chart(status["annotations_by_source"], "annotations by source")
-    return _table(["", "count"], rows) + by_source
+    return table(["", "count"], rows) + by_source
 
 
 @register_section("timeline", "Annotations over time")
@@ -69,9 +69,9 @@ def timeline(workspace: Workspace) -> str:
     if frame.empty:
         return "<p>No timestamped annotations.</p>"
     frame["month"] = frame["created_at"].dt.strftime("%Y-%m")
-    table = frame.pivot_table(index="month", columns="source", values="item_id", aggfunc="count", fill_value=0)
-    series = {str(c): [int(v) for v in table[c]] for c in table.columns}
-    return stacked_columns(list(table.index), series, "annotations per month")
+    monthly = frame.pivot_table(index="month", columns="source", values="item_id", aggfunc="count", fill_value=0)
+    series = {str(c): [int(v) for v in monthly[c]] for c in monthly.columns}
+    return stacked_columns(list(monthly.index), series, "annotations per month")
 
 
 @register_section("schema", "Labeling schema")
@@ -81,7 +81,7 @@ def schema_section(workspace: Workspace) -> str:
     rows = [[label.name, label.definition or "(no definition)", len(label.examples), len(label.edge_cases)]
             for label in schema.labels]
     html = f"<p>{escape(schema.name)} v{schema.version}, {escape(schema.task.value)}</p>"
-    html += _table(["label", "definition", "examples", "edge cases"], rows)
+    html += table(["label", "definition", "examples", "edge cases"], rows)
     with workspace.reading() as connection:
         versions = reads.schemas(connection)
     numbers = sorted(versions)
@@ -103,7 +103,7 @@ def releases_section(workspace: Workspace) -> str:
     rows = list_releases(workspace)
     if not rows:
         return "<p>No release yet: <code>answerkey release create NAME</code>.</p>"
-    html = _table(["name", "content hash", "schema", "items", "created"],
+    html = table(["name", "content hash", "schema", "items", "created"],
                   [[r["name"], r["content_hash"], f"v{r['schema_version']}", f"{r['item_count']:,}",
                     str(r["created_at"])[:19]] for r in rows])
     if len(rows) >= 2:
@@ -111,7 +111,7 @@ def releases_section(workspace: Workspace) -> str:
         diff = diff_releases(workspace, old, new)
         html += (f"<p>{escape(old)} → {escape(new)}: {len(diff.added):,} items added, {len(diff.removed):,} removed, "
                  f"{len(diff.changed):,} changed label or status.</p>")
-        html += _table(["label", old, new, "change"],
+        html += table(["label", old, new, "change"],
                        [[label, f"{c['old']:,}", f"{c['new']:,}", f"{c['new'] - c['old']:+,}"]
                         for label, c in diff.label_counts.items()])
     latest = get_release(workspace, rows[-1]["name"])
