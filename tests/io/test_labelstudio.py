@@ -99,11 +99,16 @@ def test_the_task_without_annotations_is_still_an_item() -> None:
     assert [item["item_id"] for item in records.items if item["item_id"] not in annotated] == ["1046"]
 
 
-def test_both_completed_by_shapes_map_to_annotator_ids() -> None:
+def test_a_user_given_as_a_bare_id_or_as_a_user_object_is_one_annotator_by_id() -> None:
     records = read_label_studio(EXPORT)
-    assert {a["annotator_id"] for a in records.annotations} == {"1", "2", "3"} | EMAILS
+    assert {a["annotator_id"] for a in records.annotations} == {"1", "2", "3"}
     by_task = {a["annotator_id"] for a in records.annotations if a["row"] == 7}
-    assert by_task == {"maya.okafor@example.com", "jonas.berg@example.com"}
+    assert by_task == {"1", "2"}  # maya.okafor@example.com and jonas.berg@example.com as user objects
+
+
+def test_a_user_object_with_only_an_email_maps_to_the_email(tmp_path: Path) -> None:
+    path = write(tmp_path, [task(annotations=[annotation(completed_by={"email": "ana@example.com"})])])
+    assert read_label_studio(path).annotations[0]["annotator_id"] == "ana@example.com"
 
 
 def test_a_user_object_without_email_maps_to_its_id(tmp_path: Path) -> None:
@@ -114,7 +119,7 @@ def test_a_user_object_without_email_maps_to_its_id(tmp_path: Path) -> None:
 def test_ground_truth_annotations_have_source_expert() -> None:
     records = read_label_studio(EXPORT)
     experts = [a for a in records.annotations if a["source"] == "expert"]
-    assert [(a["item_id"], a["annotator_id"]) for a in experts] == [("1047", "maya.okafor@example.com")]
+    assert [(a["item_id"], a["annotator_id"]) for a in experts] == [("1047", "1")]
     assert Counter(a["source"] for a in records.annotations) == {"human": 27, "expert": 1}
 
 

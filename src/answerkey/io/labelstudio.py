@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -288,24 +287,26 @@ def _judgement(
 
 
 def _annotator(completed_by: Any) -> str | None:
-    """The annotator id of ``completed_by``: the email of a user object, else the user id as text."""
+    """The annotator id of ``completed_by``: the user id as text, whether given bare or in a user object
+    (exports of different Label Studio versions write it either way; the id is the same), else the email."""
     if isinstance(completed_by, dict):
         email = completed_by.get("email")
-        if isinstance(email, str) and email.strip():
+        user_id = completed_by.get("id")
+        if user_id is None and isinstance(email, str) and email.strip():
             return email
-        completed_by = completed_by.get("id")
+        completed_by = user_id
     if isinstance(completed_by, bool) or not isinstance(completed_by, int | str) or not str(completed_by).strip():
         return None
     return str(completed_by)
 
 
 def _users(annotators: Iterable[str]) -> dict[str, Any]:
-    """``completed_by`` per annotator: the user id when the annotator id is one, else a user object with email."""
+    """``completed_by`` per annotator: the user id when the annotator id is one, else a user object with only
+    an email (no id), which reads back as that email."""
     names = list(dict.fromkeys(annotators))
     numeric = {name for name in names if name.isdigit() and str(int(name)) == name}
-    spare = count(max((int(name) for name in numeric), default=0) + 1)
     user = {"first_name": "", "last_name": ""}
-    return {name: int(name) if name in numeric else {"id": next(spare), "email": name, **user} for name in names}
+    return {name: int(name) if name in numeric else {"email": name, **user} for name in names}
 
 
 def _is_iso(value: Any) -> bool:

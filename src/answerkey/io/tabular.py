@@ -219,7 +219,7 @@ def _jsonl_record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _problem(path, number, None, f"bytes that are not UTF-8 ({raw[exc.start:exc.end]!r})",
+        raise _problem(path, number, _jsonl_bad_field(raw), f"bytes that are not UTF-8 ({raw[exc.start:exc.end]!r})",
                        "UTF-8 text") from None
     if not text.strip():
         return None
@@ -231,6 +231,17 @@ def _jsonl_record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
     if not isinstance(record, dict):
         raise _problem(path, number, None, f"a JSON {type(record).__name__}", "one JSON object per line")
     return record
+
+
+def _jsonl_bad_field(raw: bytes) -> str | None:
+    """The key whose value holds the undecodable bytes, when the line is otherwise a JSON object."""
+    try:
+        record = json.loads(raw.decode("utf-8", errors="replace"))
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    return next((str(k) for k, v in record.items() if "\ufffd" in str(k) + str(v)), None)
 
 
 def _jsonl_columns(path: Path) -> list[str]:
@@ -266,6 +277,7 @@ def _parquet(path: Path, as_strings: bool, batch_rows: int, on_progress: Progres
     def batches() -> Iterator[Batch]:
         first = 1
         for record_batch in parquet.iter_batches(batch_size=batch_rows):
+            _check_binary_text(path, record_batch, first)
             frame = _arrow_strings(record_batch) if as_strings else _arrow_frame(record_batch)
             yield Batch(frame, first)
             first += len(frame)
@@ -273,6 +285,21 @@ def _parquet(path: Path, as_strings: bool, batch_rows: int, on_progress: Progres
                 on_progress(first - 1, total)
 
     return TabularFile(path, "parquet", columns, batches)
+
+
+def _check_binary_text(path: Path, record_batch: pa.RecordBatch, first_row: int) -> None:
+    """Binary columns must hold UTF-8 text: name the first row and column that does not."""
+    for name, column in zip(record_batch.schema.names, record_batch.columns, strict=True):
+        if not (pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type)):
+            continue
+        for position, value in enumerate(column.to_pylist()):
+            if value is None:
+                continue
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _problem(path, first_row + position, name,
+                               f"bytes that are not UTF-8 ({value[exc.start:exc.end]!r})", "UTF-8 text") from None
 
 
 def _strings(frame: pd.DataFrame) -> pd.DataFrame:

@@ -198,6 +198,8 @@ def jsonable(value: Any) -> Any:
     """A payload value as plain JSON data (numpy scalars, timestamps and NaN made portable)."""
     if value is None or value is pd.NaT:
         return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8")  # a binary column of text; UnicodeDecodeError when it is not text
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, np.generic):
@@ -226,8 +228,10 @@ def validate_items(path: Path, batch: Batch, seen: dict[str, int]) -> tuple[pd.D
     frame = batch.frame
     problems: list[RowProblem] = []
     ids = [_text(v) for v in frame["item_id"]]
-    created_text = frame["created_at"].map(_text) if "created_at" in frame else pd.Series([None] * len(frame))
-    created = parse_timestamps(created_text.astype(object))
+    # built as object lists: pandas' text dtype would turn None back into NaN
+    created_text = pd.Series([_text(v) for v in frame["created_at"]] if "created_at" in frame else [None] * len(frame),
+                             dtype=object)
+    created = parse_timestamps(created_text)
     payload_columns = [c for c in frame.columns if c not in ITEM_COLUMNS]
     records = frame[payload_columns].to_dict("records") if payload_columns else [{} for _ in range(len(frame))]
     rows = []
@@ -246,12 +250,28 @@ def validate_items(path: Path, batch: Batch, seen: dict[str, int]) -> tuple[pd.D
             problems.append(RowProblem(str(path), row, "created_at", f"timestamp {created_text.iat[position]!r}",
                                        "an ISO 8601 date-time such as 2026-03-01T14:30:00Z"))
             continue
+        try:
+            payload = {str(k): jsonable(v) for k, v in records[position].items()}
+        except UnicodeDecodeError as exc:
+            column = next(str(k) for k, v in records[position].items() if isinstance(v, bytes) and _undecodable(v))
+            found = f"bytes that are not UTF-8 ({exc.object[exc.start:exc.end]!r})"
+            problems.append(RowProblem(str(path), row, column, found, "UTF-8 text"))
+            continue
         rows.append({
             "item_id": item_id,
-            "payload": {str(k): jsonable(v) for k, v in records[position].items()},
+            "payload": payload,
             "group_id": _text(frame["group_id"].iat[position]) if "group_id" in frame else None,
             "segment": _text(frame["segment"].iat[position]) if "segment" in frame else None,
             "created_at": created.iat[position],
             "_row": row,
         })
-    return pd.DataFrame(rows, columns=["item_id", "payload", "group_id", "segment", "created_at", "_row"]), problems
+    columns = ["item_id", "payload", "group_id", "segment", "created_at", "_row"]
+    return pd.DataFrame(rows, columns=columns, dtype=object), problems
+
+
+def _undecodable(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
