@@ -218,6 +218,30 @@ def test_problems_in_several_columns_of_one_row_are_all_reported(
     }
 
 
+@SQLITE_ONLY
+def test_a_quoted_note_spanning_lines_does_not_shift_the_line_numbers_of_later_rows(
+    workspace: Workspace, items_csv: Path, tmp_path: Path
+) -> None:
+    import_items(workspace, items_csv)
+    path = write_text(tmp_path / "labels.csv", 'item_id,annotator_id,label,note\n'
+                                               'T1,ann,billing,"first line\nsecond line"\n'  # lines 2 and 3
+                                               "T2,ann,refunds,\n")                          # line 4
+    with pytest.raises(ImportValidationError, match=rf"^{path}:4:label: found label 'refunds'"):
+        import_annotations(workspace, path)
+
+
+@SQLITE_ONLY
+def test_a_csv_row_with_too_many_fields_is_refused_naming_its_line(
+    workspace: Workspace, items_csv: Path, tmp_path: Path
+) -> None:
+    import_items(workspace, items_csv)
+    before = store_snapshot(workspace)
+    path = write_text(tmp_path / "labels.csv", "item_id,annotator_id,label\nT1,ann,billing\nT2,ann,billing,extra\n")
+    with pytest.raises(ImportValidationError, match=rf"^{path}:3"):
+        import_annotations(workspace, path)
+    assert store_snapshot(workspace) == before
+
+
 # --- idempotence -------------------------------------------------------------------------------------------------
 
 

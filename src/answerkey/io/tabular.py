@@ -1,7 +1,8 @@
 """Streaming long-format files (CSV, JSONL, Parquet) in batches, each batch knowing its file row numbers.
 
 Row numbers are what a person finds in the file: the line number for CSV (the header is line 1) and
-JSONL, the 1-based record number for Parquet. CSV row numbers assume no quoted field spans lines.
+JSONL, the 1-based record number for Parquet. While reading, a CSV row is numbered as if no quoted field
+spanned lines; ``TabularFile.locate`` corrects the numbers of reported problems to the real lines.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,14 @@ class TabularFile:
     format: str
     columns: list[str]
     batches: Callable[[], Iterator[Batch]]
+
+    def locate(self, problems: Sequence[RowProblem]) -> list[RowProblem]:
+        """Problems with CSV row numbers moved to the line where their record starts (quoted fields may span
+        lines); other formats are already exact. Only run when there are problems to report."""
+        if self.format != "csv" or not problems:
+            return list(problems)
+        starts = _csv_record_starts(self.path, max((p.row or 0) for p in problems))
+        return [replace(p, row=starts.get(p.row - 1, p.row)) if p.row and p.row > 1 else p for p in problems]
 
 
 def detect_format(path: Path, format: str | None = None) -> str:
@@ -148,6 +157,40 @@ def _csv(
     return TabularFile(path, "csv", header, batches)
 
 
+def _csv_reader(path: Path, handle: Any) -> Any:
+    return csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+
+
+def _csv_record_starts(path: Path, up_to_record: int) -> dict[int, int]:
+    """Record index (the header is 0) -> the line it starts on, for records up to ``up_to_record``."""
+    starts: dict[int, int] = {}
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = _csv_reader(path, handle)
+        line = 1
+        for index, _ in enumerate(reader):
+            starts[index] = line
+            line = reader.line_num + 1
+            if index >= up_to_record:
+                break
+    return starts
+
+
+def _csv_bad_record(path: Path) -> RowProblem | None:
+    """The first record whose number of fields differs from the header's, with its line."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = _csv_reader(path, handle)
+        line = 1
+        width = None
+        for fields in reader:
+            if width is None:
+                width = len(fields)
+            elif fields and len(fields) != width:
+                return RowProblem(str(path), line, None, f"{len(fields)} fields",
+                                  f"{width} fields, like the header (quote values that contain commas)")
+            line = reader.line_num + 1
+    return None
+
+
 def _csv_header(path: Path) -> list[str]:
     with path.open("rb") as handle:
         first = handle.readline()
@@ -166,6 +209,9 @@ def _csv_error(path: Path, exc: Exception, next_line: int) -> ImportValidationEr
     message = str(exc)
     if "UTF8" in message or "utf8" in message.lower():
         return _locate_bad_utf8(path)
+    bad = _csv_bad_record(path)
+    if bad is not None:
+        return ImportValidationError([bad])
     return _problem(path, None, None, message.replace("\n", " "), f"well-formed CSV (from line {next_line} on)")
 
 

@@ -108,7 +108,7 @@ def import_annotations(
             if context.total_problems == 0:
                 writes.append_annotations(connection, clean, import_id, now)
         if context.total_problems:
-            raise ImportValidationError(context.problems, context.total_problems)
+            raise ImportValidationError(tabular.locate(context.problems), context.total_problems)
         result.rows_added = _count(connection, t.annotations) - before
         writes.finish_import(connection, import_id, result.rows_read, result.rows_added)
     return result
@@ -146,7 +146,7 @@ def import_items(
                 known.update(new["item_id"])
                 result.rows_added += len(new)
         if total_problems:
-            raise ImportValidationError(collected, total_problems)
+            raise ImportValidationError(tabular.locate(collected), total_problems)
         result.items_added = result.rows_added
         writes.finish_import(connection, import_id, result.rows_read, result.rows_added)
     return result
