@@ -68,3 +68,19 @@ def test_agreement_of_the_workspace_compares_people_under_the_current_schema(tmp
     assert report["percent_agreement"] == pytest.approx(2 / 3)
     everyone = json.loads(answerkey("agreement", "--sources", "human,expert,synthetic", "--json", cwd=workspace).stdout)
     assert everyone["n_annotators"] == 3
+
+
+@pytest.mark.parametrize("by", ["label", "annotator", "pairs"])
+def test_a_file_breaks_down_by_label_annotator_and_pairs(by: str, tmp_path: Path) -> None:
+    result = answerkey("agreement", LONG, "--by", by, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows
+    key = {"label": "label", "annotator": "annotator_id", "pairs": "annotator_a"}[by]
+    assert all(key in row for row in rows)
+
+
+def test_a_file_has_no_segments_to_break_down_by(tmp_path: Path) -> None:
+    result = answerkey("agreement", LONG, "--by", "segment", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "for a file" in result.stderr

@@ -43,6 +43,8 @@ def agreement_command(
     schema_version: Annotated[int | None, typer.Option(help="Workspace annotations of this schema version.")]
     = None,
     sources: Annotated[str, typer.Option(help="Workspace sources whose annotators are compared.")] = "human,expert",
+    by: Annotated[str | None, typer.Option(help="Break down by label, annotator, pairs, segment or month.")]
+    = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Inter-annotator agreement: percent agreement, Krippendorff's alpha, Fleiss, Gwet, Cohen (two annotators)."""
@@ -50,6 +52,9 @@ def agreement_command(
 
     state: State = ctx.obj
     labels = order.split(",") if order else None
+    if by is not None:
+        _breakdown(state, file, by, level, labels, schema_version, sources.split(","), as_json)
+        return
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UndefinedAgreementWarning)
         if file is not None:
@@ -62,6 +67,27 @@ def agreement_command(
         print_json({**report.to_dict(), "warnings": notes})
         return
     _print(report, notes)
+
+
+def _breakdown(state: State, file: Path | None, by: str, level: str, labels: list[str] | None,
+               schema_version: int | None, sources: list[str], as_json: bool) -> None:
+    from answerkey.project.agreement import breakdown, read_judgements, workspace_groups, workspace_judgements
+
+    if file is not None:
+        table_frame = breakdown(read_judgements(file), by, None, level, labels)
+    else:
+        workspace = state.open()
+        groups = workspace_groups(workspace, by) if by in ("segment", "month") else None
+        table_frame = breakdown(workspace_judgements(workspace, schema_version, sources), by, groups, level, labels)
+    records = table_frame.astype(object).where(table_frame.notna(), None).to_dict("records")
+    if as_json:
+        print_json(records)
+        return
+    table = Table(*map(str, table_frame.columns))
+    for record in records:
+        table.add_row(*("-" if v is None else f"{v:.4f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int)
+                        else str(v) for v in record.values()))
+    console.print(table)
 
 
 def _print(report: AgreementReport, notes: list[str]) -> None:

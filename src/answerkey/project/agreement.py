@@ -8,16 +8,25 @@ from typing import Any
 
 import pandas as pd
 
-from answerkey.errors import ImportValidationError, RowProblem
+from answerkey.errors import ImportValidationError, ParameterError, RowProblem
 from answerkey.io.tabular import open_tabular
 from answerkey.io.validation import check_columns
 from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import latest_per_annotator
-from answerkey.quality.agreement import AgreementReport, agreement
+from answerkey.quality.agreement import AgreementReport, agreement, by_annotator, by_group, by_label, pairwise_kappa
 from answerkey.schema import TaskKind
 from answerkey.store import reads
 
-__all__ = ["PEOPLE", "file_agreement", "workspace_agreement", "workspace_judgements"]
+__all__ = [
+    "BY",
+    "PEOPLE",
+    "breakdown",
+    "file_agreement",
+    "read_judgements",
+    "workspace_agreement",
+    "workspace_groups",
+    "workspace_judgements",
+]
 
 
 PEOPLE = ("human", "expert")
@@ -56,6 +65,16 @@ def file_agreement(
     ci: float | None = None, n_boot: int = 1000, seed: int = 0,
 ) -> AgreementReport:
     """Agreement of a long-format file (CSV, JSONL or Parquet with item_id, annotator_id, label)."""
+    frame = read_judgements(path)
+    if order is None and level != "nominal":
+        numbers = pd.to_numeric(frame["label"], errors="coerce")
+        if numbers.notna().all():
+            frame["label"] = numbers
+    return agreement(frame, level, order, ci=ci, n_boot=n_boot, seed=seed)
+
+
+def read_judgements(path: str | Path) -> pd.DataFrame:
+    """A long-format file (CSV, JSONL or Parquet with item_id, annotator_id, label) as text columns."""
     path = Path(path)
     tabular = open_tabular(path, as_strings=True)
     problems = check_columns(path, tabular.columns, ("item_id", "annotator_id", "label"), (), strict_known=False)
@@ -65,8 +84,35 @@ def file_agreement(
     if frame.empty:
         raise ImportValidationError([RowProblem(str(path), None, None, "no rows", "at least one judgement")],
                                     consequence="no agreement computed")
-    if order is None and level != "nominal":
-        numbers = pd.to_numeric(frame["label"], errors="coerce")
-        if numbers.notna().all():
-            frame["label"] = numbers
-    return agreement(frame, level, order, ci=ci, n_boot=n_boot, seed=seed)
+    return frame
+
+
+BY = ("label", "annotator", "pairs", "segment", "month")
+
+
+def workspace_groups(workspace: Workspace, by: str) -> pd.Series:
+    """Item id -> its segment, or the month it was created, from the workspace's items."""
+    with workspace.reading() as connection:
+        items = reads.items_frame(connection)
+    if by == "segment":
+        segments: pd.Series = items.set_index("item_id")["segment"].dropna()
+        return segments
+    stamps = items.set_index("item_id")["created_at"].dropna()
+    months: pd.Series = stamps.dt.strftime("%Y-%m")
+    return months
+
+
+def breakdown(judgements: pd.DataFrame, by: str, groups: pd.Series | None = None, level: str = "nominal",
+              order: Sequence[Any] | None = None) -> pd.DataFrame:
+    """Agreement broken down ``by`` label, annotator, pairs of annotators, or item groups (segment, month)."""
+    if by not in BY:
+        raise ParameterError.invalid("by", f"one of {', '.join(BY)}", by)
+    if by == "label":
+        return by_label(judgements)
+    if by == "annotator":
+        return by_annotator(judgements)
+    if by == "pairs":
+        return pairwise_kappa(judgements)
+    if groups is None:
+        raise ParameterError.invalid("by", "label, annotator or pairs for a file (items have no segment or time)", by)
+    return by_group(judgements, groups, level, order)
