@@ -75,9 +75,11 @@ def main() -> None:
         ours, peer = run("answerkey", args, labels), run("krippendorff", args, labels)
         print(f"krippendorff alpha, nominal: {args.items:,} items x {args.annotators} annotators, "
               f"{args.missing:.0%} missing ({ours['judgements']:,} judgements), {labels} labels")
-        print(f"  answerkey     {ours['seconds']:7.3f} s  +{ours['extra_peak_mib']:7.0f} MiB  alpha {ours['value']:.12f}")
-        print(f"  krippendorff  {peer['seconds']:7.3f} s  +{peer['extra_peak_mib']:7.0f} MiB  alpha {peer['value']:.12f}")
-        print(f"  speed-up {peer['seconds'] / ours['seconds']:.1f}x, |difference| {abs(ours['value'] - peer['value']):.1e}")
+        for name, side in (("answerkey", ours), ("krippendorff", peer)):
+            seconds, mib, value = side["seconds"], side["extra_peak_mib"], side["value"]
+            print(f"  {name:13} {seconds:7.3f} s  +{mib:7.0f} MiB  alpha {value:.12f}")
+        difference = abs(ours["value"] - peer["value"])
+        print(f"  speed-up {peer['seconds'] / ours['seconds']:.1f}x, |difference| {difference:.1e}")
 
 
 if __name__ == "__main__":
