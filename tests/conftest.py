@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,14 +53,20 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
-    base = request.getfixturevalue("postgres_server")
+    with postgres_schema(request.getfixturevalue("postgres_server")) as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema(base_url: str) -> Iterator[str]:
+    """A store URL in a PostgreSQL schema of its own, dropped afterwards."""
     schema = f"ak_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
+    admin = sa.create_engine(base_url)
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
+    separator = "&" if "?" in base_url else "?"
     try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

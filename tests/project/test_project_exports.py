@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +25,7 @@ from answerkey.project import (
     workspace_status,
 )
 from answerkey.schema import LabelingSchema, load_schema
-from conftest import make_schema, write_schema, write_text
+from conftest import make_schema, postgres_schema, write_schema, write_text
 
 FORMATS = ["csv", "jsonl", "parquet"]
 LABELS = ("billing", "technical", "account")
@@ -153,22 +150,6 @@ def test_exporting_an_unknown_release_or_format_is_refused_and_writes_nothing(
         export_release(workspace, "r1", "xlsx", tmp_path / "b")
     assert not (tmp_path / "a").exists()
     assert not (tmp_path / "b").exists()
-
-
-@contextmanager
-def postgres_schema(base_url: str) -> Iterator[str]:
-    """A store URL in a PostgreSQL schema of its own, dropped afterwards."""
-    schema = f"ak_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base_url else "?"
-    try:
-        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.parametrize("store_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)

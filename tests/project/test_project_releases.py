@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import random
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 
 from answerkey.config import DATABASE_URL_ENV
 from answerkey.errors import NotFoundError, ParameterError, StoreError
@@ -24,7 +20,7 @@ from answerkey.project import (
     list_releases,
     workspace_status,
 )
-from conftest import make_schema, write_schema, write_text
+from conftest import make_schema, postgres_schema, write_schema, write_text
 
 # The cross-store test compares whole releases on both stores; the rest runs on SQLite unless it is about the store.
 SQLITE_ONLY = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -65,22 +61,6 @@ def build(ws: Workspace, folder: Path, rows: list[tuple[str, str, str, str | Non
     import_items(ws, items_file(folder / "items.parquet", ids))
     import_annotations(ws, judgements_file(folder / "labels.parquet", rows))
     return create_release(ws, name).content_hash
-
-
-@contextmanager
-def postgres_schema(base_url: str) -> Iterator[str]:
-    """A store URL in a PostgreSQL schema of its own, dropped afterwards."""
-    schema = f"ak_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base_url else "?"
-    try:
-        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres

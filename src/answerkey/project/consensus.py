@@ -10,6 +10,7 @@ import pandas as pd
 from answerkey.project.agreement import workspace_judgements
 from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import METHODS, consensus, default_method
+from answerkey.store import reads
 
 __all__ = ["MethodScore", "compare_methods", "schema_labels", "workspace_consensus"]
 
@@ -33,8 +34,6 @@ def schema_labels(workspace: Workspace, schema_version: int | None) -> list[str]
     if schema_version is None or schema_version == current.version:
         return current.label_names
     with workspace.reading() as connection:
-        from answerkey.store import reads
-
         return reads.schemas(connection)[schema_version].label_names
 
 
@@ -58,15 +57,9 @@ def compare_methods(workspace: Workspace, schema_version: int | None = None) -> 
     Dawid-Skene is not best on every data set; this is the evidence for the configured default.
     """
     judgements = workspace_judgements(workspace, schema_version, GROUND_TRUTH_SOURCES)
-    with workspace.reading() as connection:
-        from answerkey.store import reads
-
-        sources = reads.annotations_frame(connection)[["item_id", "annotator_id", "source"]].drop_duplicates(
-            ["item_id", "annotator_id"], keep="last")
-    tagged = judgements.merge(sources, on=["item_id", "annotator_id"], how="left", suffixes=("", "_latest"))
-    trusted = tagged[tagged["source"].isin(TRUSTED_SOURCES)]
-    reference = trusted.drop_duplicates("item_id", keep="last").set_index("item_id")["label"]
-    crowd = tagged[~tagged["source"].isin(TRUSTED_SOURCES)][["item_id", "annotator_id", "label"]]
+    trusted = judgements["source"].isin(TRUSTED_SOURCES)
+    reference = judgements[trusted].drop_duplicates("item_id", keep="last").set_index("item_id")["label"]
+    crowd = judgements[~trusted][["item_id", "annotator_id", "label"]]
     labels = schema_labels(workspace, schema_version)
     scores = []
     for method in METHODS:
