@@ -36,8 +36,12 @@ url = "sqlite:///{store_dir}/store.db"
 # Sources whose annotations never count towards ground-truth labels.
 exclude_sources = ["model"]
 # How releases turn judgements into labels: auto (Dawid-Skene when every judged item has three or more
-# judgements, else majority), majority, dawid-skene or one-coin. See `answerkey consensus --compare`.
+# judgements, else majority), majority, weighted-majority, dawid-skene, one-coin or glad.
+# See `answerkey consensus --compare` for each method's accuracy against your expert labels.
 method = "auto"
+# Sources whose labels outrank the crowd's consensus, strongest first: an adjudication decides its item;
+# else the experts' majority does. [] lets the consensus method decide every item.
+authority = ["adjudicated", "expert"]
 """
 
 
@@ -51,6 +55,7 @@ class WorkspaceConfig:
     database_url: str
     exclude_sources: tuple[str, ...] = ("model",)
     consensus_method: str = "auto"
+    authority: tuple[str, ...] = ("adjudicated", "expert")
 
 
 def find_workspace(start: Path | None = None) -> Path:
@@ -84,14 +89,26 @@ def load_config(root: Path) -> WorkspaceConfig:
         database_url=_resolve_sqlite_path(url, root),
         exclude_sources=tuple(truth.get("exclude_sources", ["model"])),
         consensus_method=_consensus_method(path, truth.get("method", "auto")),
+        authority=_authority(path, truth.get("authority", ["adjudicated", "expert"])),
     )
 
 
+CONSENSUS_METHODS = ("auto", "majority", "weighted-majority", "dawid-skene", "one-coin", "glad")
+"""``auto`` and every method of :data:`answerkey.quality.aggregation.METHODS` (kept equal by a test)."""
+
+
 def _consensus_method(path: Path, value: object) -> str:
-    allowed = ("auto", "majority", "dawid-skene", "one-coin")
+    allowed = CONSENSUS_METHODS
     if value not in allowed:
         raise WorkspaceError(f"{path}: [ground_truth] method is {value!r}; expected one of {', '.join(allowed)}")
     return str(value)
+
+
+def _authority(path: Path, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise WorkspaceError(f"{path}: [ground_truth] authority is {value!r}; expected a list of sources such as "
+                             '["adjudicated", "expert"]')
+    return tuple(value)
 
 
 def _resolve_sqlite_path(url: str, root: Path) -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from answerkey.quality.aggregation import METHODS
+
 
 def answerkey(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "answerkey.cli.main", *map(str, args)], capture_output=True,
@@ -37,6 +39,6 @@ def test_consensus_writes_one_label_per_item_with_its_confidence(demo: Path, tmp
 def test_compare_scores_every_method_against_expert_labels_it_did_not_see(demo: Path) -> None:
     scores = json.loads(answerkey("--workspace", demo, "consensus", "--compare", "--json").stdout)
     by_method = {s["method"]: s for s in scores}
-    assert set(by_method) == {"majority", "dawid-skene", "one-coin"}
+    assert set(by_method) == set(METHODS)
     assert all(s["items_compared"] > 50 for s in scores)
     assert by_method["dawid-skene"]["accuracy"] > by_method["majority"]["accuracy"]

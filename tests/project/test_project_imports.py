@@ -84,7 +84,7 @@ BAD_VALUES = [
     ("unknown label", "label", "refunds", "expected a label of schema v1"),
     ("unknown item", "item_id", "T9", "unknown item"),
     ("bad timestamp", "created_at", "31/12/2025", "expected an ISO 8601"),
-    ("bad source kind", "source", "crowd", "expected one of human, expert, behavioral, synthetic, model"),
+    ("bad source kind", "source", "crowd", "expected one of human, expert, adjudicated, behavioral, synthetic, model"),
 ]
 
 

@@ -81,7 +81,7 @@ def test_a_correction_replaces_the_annotators_earlier_judgement_in_consensus() -
 
 
 def test_an_unknown_method_is_refused_with_the_choices() -> None:
-    with pytest.raises(ParameterError, match="method must be one of majority, dawid-skene, one-coin"):
+    with pytest.raises(ParameterError, match="method must be one of majority, weighted-majority, dawid-skene"):
         consensus(simulated(items=10)[0], "glad-ish")
 
 

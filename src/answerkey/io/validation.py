@@ -35,7 +35,7 @@ __all__ = [
     "validate_items",
 ]
 
-SOURCES = ("human", "expert", "behavioral", "synthetic", "model")
+SOURCES = ("human", "expert", "adjudicated", "behavioral", "synthetic", "model")
 ANNOTATION_REQUIRED = ("item_id", "annotator_id", "label")
 ANNOTATION_COLUMNS = (*ANNOTATION_REQUIRED, "created_at", "source", "schema_version", "confidence", "note")
 ITEM_COLUMNS = ("item_id", "group_id", "segment", "created_at")

@@ -9,23 +9,25 @@ import pandas as pd
 
 from answerkey.project.agreement import workspace_judgements
 from answerkey.project.workspace import Workspace
-from answerkey.quality.aggregation import METHODS, consensus, default_method
+from answerkey.quality.aggregation import ADJUDICATED, METHODS, consensus, default_method
 from answerkey.store import reads
 
 __all__ = ["MethodScore", "compare_methods", "schema_labels", "workspace_consensus"]
 
-GROUND_TRUTH_SOURCES = ("human", "expert", "behavioral", "synthetic")
+GROUND_TRUTH_SOURCES = ("human", "expert", "adjudicated", "behavioral", "synthetic")
 TRUSTED_SOURCES = ("expert",)
 
 
 def workspace_consensus(
     workspace: Workspace, method: str = "auto", schema_version: int | None = None
 ) -> tuple[str, pd.DataFrame]:
-    """The method used and the consensus labels of the current schema version's judgements."""
+    """The method used and the consensus labels of the current schema version's judgements, with the
+    workspace's authority policy applied (adjudicated, then expert labels outrank the crowd by default)."""
     judgements = workspace_judgements(workspace, schema_version, GROUND_TRUTH_SOURCES)
-    chosen = default_method(judgements) if method == "auto" else method
+    chosen = default_method(judgements[judgements["source"] != ADJUDICATED]) if method == "auto" else method
     labels = schema_labels(workspace, schema_version)
-    return chosen, consensus(judgements, chosen, labels=None if chosen == "majority" else labels)
+    return chosen, consensus(judgements, chosen, labels=None if chosen == "majority" else labels,
+                             authority=workspace.config.authority)
 
 
 def schema_labels(workspace: Workspace, schema_version: int | None) -> list[str]:
@@ -57,6 +59,7 @@ def compare_methods(workspace: Workspace, schema_version: int | None = None) -> 
     Dawid-Skene is not best on every data set; this is the evidence for the configured default.
     """
     judgements = workspace_judgements(workspace, schema_version, GROUND_TRUTH_SOURCES)
+    judgements = judgements[judgements["source"] != ADJUDICATED]
     trusted = judgements["source"].isin(TRUSTED_SOURCES)
     reference = judgements[trusted].drop_duplicates("item_id", keep="last").set_index("item_id")["label"]
     crowd = judgements[~trusted][["item_id", "annotator_id", "label"]]

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert
 from answerkey.errors import NotFoundError, ParameterError, StoreError
 from answerkey.io.labelstudio import label_studio_tasks
 from answerkey.project.workspace import Workspace
-from answerkey.quality.aggregation import consensus, default_method, latest_per_annotator, majority_vote
+from answerkey.quality.aggregation import ADJUDICATED, consensus, default_method, latest_per_annotator
 from answerkey.releases import ReleaseDiff, diff_release_labels, release_hash
 from answerkey.schema import LabelingSchema, dump_schema
 from answerkey.store import reads, writes
@@ -75,26 +75,32 @@ class Release:
 
 def current_labels(
     connection: Connection, schema: LabelingSchema, exclude_sources: tuple[str, ...], up_to: int | None = None,
-    method: str = "majority",
+    method: str = "majority", authority: tuple[str, ...] = (),
 ) -> tuple[str, pd.DataFrame]:
-    """The method used and every item's ground-truth label, from the annotations up to ``up_to``.
+    """The method used (with its authority policy) and every item's ground-truth label, from the annotations
+    up to ``up_to``.
 
     ``auto`` picks Dawid-Skene when every judged item has three or more judgements, majority vote otherwise.
     """
     annotations = reads.annotations_frame(connection, up_to=up_to, exclude_sources=exclude_sources)
     item_ids = reads.item_id_lookup(connection)
-    latest = latest_per_annotator(annotations)
+    crowd = latest_per_annotator(annotations[annotations["source"] != ADJUDICATED])
     if method == "auto":
-        method = default_method(latest)
-    if method == "majority":
-        return method, majority_vote(latest, valid_labels=schema.label_names, item_ids=item_ids)
-    return method, model_labels(latest, method, schema.label_names, item_ids)
+        method = default_method(crowd)
+    labels = release_shape(consensus(annotations, method, authority=authority), crowd, schema.label_names,
+                           item_ids)
+    return method_description(method, authority), labels
 
 
-def model_labels(latest: pd.DataFrame, method: str, valid: list[str], item_ids: set[str]) -> pd.DataFrame:
-    """Probabilistic consensus in the release shape: outdated labels marked, unlabeled items added."""
-    result = consensus(latest, method)
-    result["n_judgements"] = result["item_id"].map(latest.groupby("item_id").size()).astype("int64")
+def method_description(method: str, authority: tuple[str, ...]) -> str:
+    """What a release records as its method: ``dawid-skene; authority adjudicated>expert``."""
+    return f"{method}; authority {'>'.join(authority)}" if authority else method
+
+
+def release_shape(result: pd.DataFrame, crowd: pd.DataFrame, valid: list[str], item_ids: set[str]) -> pd.DataFrame:
+    """Consensus in the release shape: crowd judgement counts, outdated labels marked, unlabeled items added."""
+    result = result.copy()
+    result["n_judgements"] = result["item_id"].map(crowd.groupby("item_id").size()).fillna(0).astype("int64")
     result.loc[(result["status"] == "agreed") & ~result["label"].isin(valid), "status"] = "outdated"
     missing = sorted(item_ids - set(result["item_id"]))
     empty = pd.DataFrame({"item_id": missing, "label": None, "confidence": np.nan, "status": "unlabeled",
@@ -103,6 +109,7 @@ def model_labels(latest: pd.DataFrame, method: str, valid: list[str], item_ids: 
         columns="method")
     frame["label"] = frame["label"].astype(object).where(frame["label"].notna(), None)
     frame["confidence"] = frame["confidence"].astype(float)
+    frame["n_judgements"] = frame["n_judgements"].astype("int64")
     order = np.argsort(frame["item_id"].to_numpy(dtype=str), kind="stable")
     return frame.iloc[order].reset_index(drop=True)[["item_id", "label", "confidence", "status", "n_judgements"]]
 
@@ -118,7 +125,7 @@ def create_release(workspace: Workspace, name: str, *, note: str | None = None) 
         writes.register_schema(connection, schema)
         watermark = reads.annotation_watermark(connection)
         method, labels = current_labels(connection, schema, workspace.config.exclude_sources, watermark,
-                                        workspace.config.consensus_method)
+                                        workspace.config.consensus_method, workspace.config.authority)
         digest = release_hash(labels, schema.version, schema.content_hash, method)
         connection.execute(
             insert(t.releases).values(

@@ -110,7 +110,7 @@ releases = Table(
     Column("name", ID, primary_key=True),
     Column("content_hash", String(64), nullable=False),
     Column("schema_version", Integer, ForeignKey("schema_versions.version"), nullable=False),
-    Column("method", String(64), nullable=False),
+    Column("method", Text, nullable=False, comment="consensus method and authority policy"),
     Column("annotation_watermark", BigInteger, nullable=False,
            comment="the highest annotation_id the release was computed from"),
     Column("item_count", Integer, nullable=False),
