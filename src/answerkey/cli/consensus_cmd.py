@@ -20,7 +20,8 @@ def register(app: typer.Typer) -> None:
 
 def consensus_command(
     ctx: typer.Context,
-    method: Annotated[str, typer.Option(help="auto, majority, dawid-skene or one-coin.")] = "auto",
+    method: Annotated[str, typer.Option(help="auto, majority, weighted-majority, dawid-skene, one-coin or glad.")]
+    = "auto",
     compare: Annotated[bool, typer.Option("--compare", help="Score every method against expert labels.")] = False,
     schema_version: Annotated[int | None, typer.Option(help="Judgements of this schema version.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the labels (.csv or .parquet).")]

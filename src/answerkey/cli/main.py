@@ -10,7 +10,16 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import OperationalError
 
-from answerkey.cli import agreement_cmd, consensus_cmd, demo_cmd, import_cmds, release_cmds, schema_cmds, workspace_cmds
+from answerkey.cli import (
+    agreement_cmd,
+    consensus_cmd,
+    demo_cmd,
+    import_cmds,
+    release_cmds,
+    review_cmds,
+    schema_cmds,
+    workspace_cmds,
+)
 from answerkey.cli.common import State, err_console
 from answerkey.errors import AnswerkeyError
 
@@ -44,6 +53,7 @@ release_cmds.register(app)
 demo_cmd.register(app)
 agreement_cmd.register(app)
 consensus_cmd.register(app)
+review_cmds.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -1,0 +1,125 @@
+"""The review queue (disputed and doubtful items, worst first) and adjudications, kept as append-only judgements."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from answerkey.errors import NotFoundError, ParameterError
+from answerkey.io.validation import judgement_key
+from answerkey.project.agreement import workspace_judgements
+from answerkey.project.consensus import GROUND_TRUTH_SOURCES, workspace_consensus
+from answerkey.project.workspace import Workspace
+from answerkey.quality.aggregation import ADJUDICATED
+from answerkey.schema.values import canonical_label
+from answerkey.store import reads, writes
+from answerkey.timestamps import timestamp_text
+
+__all__ = ["Adjudication", "adjudicate", "review_queue"]
+
+DEFAULT_BELOW = 0.8
+"""Consensus labels with a confidence below this go to review, besides the disputed ones."""
+
+
+def review_queue(
+    workspace: Workspace, limit: int | None = 50, below: float = DEFAULT_BELOW, method: str | None = None
+) -> pd.DataFrame:
+    """Items a person should decide, ordered by how much a decision would change: worst first.
+
+    The order is ``1 - confidence``, the chance the current label is wrong (the expected number of labels a
+    decision corrects); disputed items with no label come first among equals. Items an adjudication or an
+    expert already decided are not queued. Columns: ``item_id``, ``label``, ``confidence``, ``status``,
+    ``method``, ``votes`` (label counts, most first), ``n_judgements``, ``priority``.
+    """
+    if not 0.0 <= below <= 1.0:
+        raise ParameterError.invalid("below", "a confidence between 0 and 1", below)
+    if limit is not None and limit < 1:
+        raise ParameterError.invalid("limit", "a positive number of items", limit)
+    chosen, labels = workspace_consensus(workspace, method or workspace.config.consensus_method)
+    decided_by_authority = labels["method"].isin(workspace.config.authority)
+    doubtful = (labels["status"] == "disputed") | (labels["confidence"] < below)
+    queue = labels[doubtful & ~decided_by_authority].copy()
+    judgements = workspace_judgements(workspace, sources=GROUND_TRUTH_SOURCES)
+    crowd = judgements[judgements["source"] != ADJUDICATED]
+    tallies = crowd.groupby(["item_id", "label"]).size().rename("n").reset_index()
+    tallies = tallies.sort_values(["item_id", "n", "label"], ascending=[True, False, True], kind="stable")
+    tallies["text"] = tallies["label"].astype(str) + " " + tallies["n"].astype(str)
+    votes = tallies.groupby("item_id", sort=False)["text"].agg(", ".join)
+    queue["votes"] = queue["item_id"].map(votes).fillna("")
+    queue["n_judgements"] = queue["item_id"].map(crowd.groupby("item_id").size()).fillna(0).astype("int64")
+    queue["priority"] = 1.0 - queue["confidence"].astype(float)
+    queue["_unlabeled"] = queue["label"].isna()
+    queue = queue.sort_values(["priority", "_unlabeled", "n_judgements", "item_id"],
+                              ascending=[False, False, False, True], kind="stable")
+    queue = queue.drop(columns="_unlabeled").reset_index(drop=True)
+    queue.attrs["method"] = chosen
+    return queue if limit is None else queue.head(limit)
+
+
+@dataclass(frozen=True)
+class Adjudication:
+    """One recorded decision."""
+
+    item_id: str
+    label: str
+    reviewer: str
+    note: str | None
+    schema_version: int
+    decided_at: datetime
+    previous_label: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        data = asdict(self)
+        data["decided_at"] = self.decided_at.isoformat()
+        return data
+
+
+def adjudicate(
+    workspace: Workspace, item_id: str, label: str, reviewer: str, note: str | None = None,
+    at: datetime | None = None,
+) -> Adjudication:
+    """Record a reviewer's decision on an item as an append-only ``adjudicated`` judgement.
+
+    The label must be valid in the current schema; the decision outranks the crowd in consensus and in
+    every release cut afterwards (by the workspace's authority policy). Nothing is ever overwritten: a later
+    adjudication of the same item is a new judgement that wins because it is later.
+    """
+    reviewer = reviewer.strip()
+    if not reviewer:
+        raise ParameterError.invalid("--by", "the reviewer's name", reviewer)
+    schema = workspace.schema()
+    canonical = canonical_label(schema, label)
+    if canonical is None:
+        close = difflib.get_close_matches(label, schema.label_names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ParameterError(
+            f"label {label!r} is not in schema v{schema.version} ({', '.join(schema.label_names)}){hint}")
+    previous = _current_label(workspace, item_id)
+    decided_at = (at or writes.utcnow()).replace(tzinfo=None)
+    stamp = str(timestamp_text(pd.Series([decided_at]))[0])
+    row = pd.DataFrame({
+        "item_id": [item_id], "annotator_id": [reviewer], "label": [canonical], "source": [ADJUDICATED],
+        "schema_version": [schema.version], "created_at": [stamp], "confidence": [None], "note": [note],
+        "judgement_key": [judgement_key(item_id, reviewer, canonical, stamp)],
+    })
+    with workspace.transaction() as connection:
+        if item_id not in reads.item_id_lookup(connection):
+            raise NotFoundError(f"no item {item_id!r} in this workspace; import it with `answerkey import items`")
+        writes.register_schema(connection, schema)
+        writes.append_annotations(connection, row, None, writes.utcnow())
+    return Adjudication(item_id, canonical, reviewer, note, schema.version, decided_at, previous)
+
+
+def _current_label(workspace: Workspace, item_id: str) -> str | None:
+    """The item's consensus label before the decision (None when it has none)."""
+    judgements = workspace_judgements(workspace, sources=GROUND_TRUTH_SOURCES)
+    if not (judgements["item_id"] == item_id).any():
+        return None
+    _, labels = workspace_consensus(workspace, workspace.config.consensus_method)
+    match = labels.loc[labels["item_id"] == item_id, "label"]
+    return None if match.empty or pd.isna(match.iloc[0]) else str(match.iloc[0])
