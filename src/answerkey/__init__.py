@@ -24,7 +24,7 @@ from answerkey.project import (
     import_items,
     import_label_studio,
 )
-from answerkey.quality.aggregation import DawidSkene, consensus, majority_vote
+from answerkey.quality.aggregation import DawidSkene, consensus, majority_vote, weighted_majority
 from answerkey.quality.agreement import (
     agreement,
     brennan_prediger,
@@ -35,6 +35,8 @@ from answerkey.quality.agreement import (
     percent_agreement,
     scott_pi,
 )
+from answerkey.quality.annotators import annotator_profiles
+from answerkey.quality.drift import annotation_drift, label_lineage
 from answerkey.schema import LabelingSchema, check_schema, diff_schemas, load_schema
 
 __version__ = "0.1.0"
@@ -55,6 +57,8 @@ __all__ = [
     "WorkspaceError",
     "__version__",
     "agreement",
+    "annotation_drift",
+    "annotator_profiles",
     "brennan_prediger",
     "check_schema",
     "cohen_kappa",
@@ -68,8 +72,10 @@ __all__ = [
     "import_items",
     "import_label_studio",
     "krippendorff_alpha",
+    "label_lineage",
     "load_schema",
     "majority_vote",
     "percent_agreement",
     "scott_pi",
+    "weighted_majority",
 ]

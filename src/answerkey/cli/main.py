@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from answerkey.cli import (
     agreement_cmd,
+    annotators_cmd,
     consensus_cmd,
     demo_cmd,
     import_cmds,
@@ -54,6 +55,7 @@ demo_cmd.register(app)
 agreement_cmd.register(app)
 consensus_cmd.register(app)
 review_cmds.register(app)
+annotators_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -166,7 +166,7 @@ ANNOTATORS: tuple[AnnotatorProfile, ...] = (
 )
 """The eight human annotators; ``accuracy`` is the rate on tickets their quirk does not touch."""
 _WORKLOAD = np.array([1.0, 1.0, 1.0, 1.0, 0.7, 1.0, 1.0])  # relative share of the non-expert annotators
-_CONFUSION_RATE, _DRIFT_START, _DRIFT_MAX, _DRIFT_TARGET = 0.85, 9.0, 0.7, "other"
+_CONFUSION_RATE, _DRIFT_START, _DRIFT_MAX, _DRIFT_TARGET = 0.85, 9.0, 0.5, "other"
 
 
 def _schema(version: int) -> LabelingSchema:

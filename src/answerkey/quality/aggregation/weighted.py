@@ -16,7 +16,19 @@ import pandas as pd
 
 from answerkey.quality.aggregation._encoding import EncodedJudgements, encode_judgements
 
-__all__ = ["leave_one_out_accuracy", "vote_weights", "weighted_majority"]
+__all__ = ["leave_one_out_accuracy", "leave_one_out_agreement", "vote_weights", "weighted_majority"]
+
+def leave_one_out_agreement(data: EncodedJudgements) -> tuple[np.ndarray, np.ndarray]:
+    """Per judgement: whether it equals the majority of the *other* judgements on its item, and whether that
+    majority exists (unique, from at least one other judgement). Returns ``(agrees, usable)``."""
+    counts = data.vote_counts()
+    others = counts[data.item]
+    others[np.arange(len(data.item)), data.label] -= 1.0
+    top = others.max(axis=1)
+    usable = ((others == top[:, None]).sum(axis=1) == 1) & (top > 0)
+    agrees = usable & (others.argmax(axis=1) == data.label)
+    return agrees, usable
+
 
 def leave_one_out_accuracy(data: EncodedJudgements) -> pd.Series:
     """Each annotator's agreement with the majority of the other judgements on the items they labelled.
@@ -25,13 +37,7 @@ def leave_one_out_accuracy(data: EncodedJudgements) -> pd.Series:
     estimate is smoothed towards 1/2 with one pseudo-judgement each way.
     """
     a = data.shape[1]
-    counts = data.vote_counts()
-    others = counts[data.item]
-    others[np.arange(len(data.item)), data.label] -= 1.0
-    top = others.max(axis=1)
-    unique = (others == top[:, None]).sum(axis=1) == 1
-    usable = unique & (top > 0)
-    agrees = usable & (others.argmax(axis=1) == data.label)
+    agrees, usable = leave_one_out_agreement(data)
     hits = np.bincount(data.annotator, weights=agrees.astype(float), minlength=a)
     trials = np.bincount(data.annotator, weights=usable.astype(float), minlength=a)
     return pd.Series((hits + 1.0) / (trials + 2.0), index=pd.Index(data.annotators, name="annotator_id"))
