@@ -1,0 +1,60 @@
+"""The report's quality sections show the demo's annotators as they were generated, with their charts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from answerkey.project.demo import build_demo
+from answerkey.report.charts import heatmap, line_chart
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    result = build_demo(tmp_path_factory.mktemp("report") / "demo")
+    return Path(result.report).read_text(encoding="utf-8")
+
+
+def section(html: str, key: str) -> str:
+    match = re.search(rf'<section id="{key}">(.*?)</section>', html, re.S)
+    assert match, f"no section {key}"
+    return match.group(1)
+
+
+def test_the_annotators_section_lists_the_careless_one_last_and_shows_the_confusers_matrix(report: str) -> None:
+    annotators = section(report, "annotators")
+    names = re.findall(r"<tr><td>(\w+)</td><td>[\d,]+</td>", annotators)
+    assert names[-1] == "kai"
+    assert "lena: estimated confusion (Dawid-Skene)" in annotators
+    assert "kai: estimated confusion (Dawid-Skene)" in annotators
+    assert "Cohen&#x27;s kappa between pairs of annotators" in annotators
+
+
+def test_the_drift_section_names_the_drifter_and_draws_him_bold(report: str) -> None:
+    drift = section(report, "drift")
+    assert "annotator omar, 2026-09" in drift
+    assert re.search(r'font-weight="600">omar</text>', drift)
+    assert not re.search(r"annotator (ana|ben|chloe|dev|eva|kai|lena),", drift)
+
+
+def test_the_consensus_section_gives_the_method_the_policy_the_evidence_and_the_queue(report: str) -> None:
+    consensus = section(report, "consensus")
+    assert "authority policy: adjudicated &gt; expert" in consensus
+    assert "accuracy vs expert labels" in consensus
+    assert "Review queue:" in consensus
+
+
+def test_a_heatmap_draws_one_cell_per_value_and_leaves_missing_ones_grey() -> None:
+    svg = heatmap(["a", "b"], ["x", "y"], [[1.0, 0.0], [None, 0.5]], "t")
+    assert svg.count("<rect") == 4
+    assert svg.count('fill="#eee"') == 1
+    assert ">0.50<" in svg
+    assert heatmap([], [], [], "t") == ""
+
+
+def test_a_line_chart_breaks_its_line_where_a_value_is_missing() -> None:
+    svg = line_chart(["1", "2", "3", "4"], {"s": [0.5, None, 0.7, 0.8]}, "t", highlight=("s",))
+    assert svg.count("<polyline") == 2
+    assert 'stroke-width="3"' in svg
