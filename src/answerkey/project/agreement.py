@@ -23,6 +23,7 @@ __all__ = [
     "breakdown",
     "file_agreement",
     "read_judgements",
+    "version_breakdown",
     "workspace_agreement",
     "workspace_groups",
     "workspace_judgements",
@@ -87,7 +88,30 @@ def read_judgements(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-BY = ("label", "annotator", "pairs", "segment", "month")
+BY = ("label", "annotator", "pairs", "segment", "month", "schema_version")
+
+
+def version_breakdown(workspace: Workspace, sources: Sequence[str] = PEOPLE, level: str = "nominal",
+                      order: Sequence[Any] | None = None) -> pd.DataFrame:
+    """Agreement under each schema version, each over its own judgements (labels of different versions mean
+    different things, so they are never pooled); ordinal orders come from each version's schema."""
+    with workspace.reading() as connection:
+        schemas = reads.schemas(connection)
+    parts = []
+    for version in sorted(schemas):
+        judgements = workspace_judgements(workspace, version, sources)
+        if judgements.empty:
+            continue
+        schema = schemas[version]
+        version_order = order
+        if version_order is None and level != "nominal" and schema.task is TaskKind.ORDINAL:
+            version_order = schema.label_names
+        groups = pd.Series(version, index=pd.unique(judgements["item_id"]))
+        parts.append(by_group(judgements, groups, level, version_order))
+    if not parts:
+        return pd.DataFrame(columns=["group", "items", "judgements", "krippendorff_alpha", "fleiss_kappa",
+                                     "gwet_ac1", "percent_agreement"])
+    return pd.concat(parts, ignore_index=True)
 
 
 def workspace_groups(workspace: Workspace, by: str) -> pd.Series:
