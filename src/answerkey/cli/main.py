@@ -15,6 +15,7 @@ from answerkey.cli import (
     annotators_cmd,
     consensus_cmd,
     demo_cmd,
+    eval_cmd,
     import_cmds,
     release_cmds,
     review_cmds,
@@ -56,6 +57,7 @@ agreement_cmd.register(app)
 consensus_cmd.register(app)
 review_cmds.register(app)
 annotators_cmd.register(app)
+eval_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

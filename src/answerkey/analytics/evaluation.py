@@ -1,0 +1,165 @@
+"""Judging answers to golden questions: execute gold and answer read-only, compare, give one verdict each."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlglot
+from sqlglot.errors import SqlglotError
+
+from answerkey.analytics.compare import CompareOptions, Comparison, ResultTable, compare_results
+from answerkey.analytics.golden import GoldenQuestion
+from answerkey.analytics.sql import has_top_level_order_by
+from answerkey.analytics.warehouse import ExecutionError, Warehouse
+
+__all__ = ["VERDICTS", "EvalRun", "QuestionResult", "evaluate", "judge"]
+
+VERDICTS = ("pass", "result-mismatch", "answer-error", "gold-error", "timeout", "refused")
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """The verdict on one question, why, and partial credit."""
+
+    id: str
+    verdict: str
+    reason: str
+    sql: str | None = None
+    gold_sql: str | None = None
+    column_overlap: float = 0.0
+    row_f1: float = 0.0
+    first_difference: dict[str, Any] | None = None
+    seconds: float = 0.0
+    tags: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EvalRun:
+    """Every question's result, and what the run was."""
+
+    run_id: str
+    results: list[QuestionResult]
+    started_at: datetime
+    seconds: float
+    options: CompareOptions
+
+    def summary(self) -> dict[str, Any]:
+        """Questions, accuracy, and the count of each verdict."""
+        counts = Counter(r.verdict for r in self.results)
+        total = len(self.results)
+        return {"questions": total, "passed": counts["pass"], "accuracy": counts["pass"] / total if total else None,
+                "verdicts": {v: counts[v] for v in VERDICTS if counts[v]}, "seconds": round(self.seconds, 3),
+                "questions_per_second": round(total / self.seconds, 1) if self.seconds else None}
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``answerkey eval --json`` prints."""
+        return {"run_id": self.run_id, "summary": self.summary(), "results": [r.to_dict() for r in self.results]}
+
+
+def _gold_sql(alternative: str, question: GoldenQuestion, warehouse: Warehouse) -> str:
+    if question.dialect and question.dialect != warehouse.dialect:
+        logging.getLogger("sqlglot").setLevel(logging.ERROR)
+        return sqlglot.transpile(alternative, read=question.dialect, write=warehouse.dialect)[0]
+    return alternative
+
+
+def _gold_results(question: GoldenQuestion, warehouse: Warehouse) -> tuple[list[tuple[str, ResultTable]], str]:
+    """Each gold alternative that executes, with its result, and the first failure's reason."""
+    if question.expected is not None:
+        return [("(expected result)", ResultTable.of(question.expected["columns"], question.expected["rows"]))], ""
+    results, failure = [], ""
+    for alternative in question.alternatives():
+        try:
+            results.append((alternative, warehouse.execute(_gold_sql(alternative, question, warehouse))))
+        except (ExecutionError, SqlglotError) as error:
+            failure = failure or (error.reason if isinstance(error, ExecutionError) else str(error).splitlines()[0])
+    return results, failure
+
+
+def _declined(answer: Mapping[str, Any]) -> bool:
+    return bool(answer.get("refused")) or (not answer.get("sql") and answer.get("result") is None)
+
+
+def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse: Warehouse,
+          options: CompareOptions) -> QuestionResult:
+    """One question's verdict: pass, result-mismatch, answer-error, gold-error, timeout or refused."""
+    started = time.monotonic()
+
+    def result(verdict: str, reason: str, comparison: Comparison | None = None,
+               gold: str | None = None) -> QuestionResult:
+        sql = answer.get("sql") if answer else None
+        return QuestionResult(question.id, verdict, reason, sql, gold,
+                              comparison.column_overlap if comparison else 0.0,
+                              comparison.row_f1 if comparison else 0.0,
+                              comparison.first_difference if comparison else None,
+                              round(time.monotonic() - started, 4), list(question.tags))
+
+    if answer is None:
+        return result("answer-error", "no answer for this question")
+    if question.unanswerable:
+        if _declined(answer):
+            return result("pass", "the question cannot be answered from the data, and the answer declined")
+        return result("result-mismatch", "the question cannot be answered from the data; the answer should decline")
+    if _declined(answer):
+        return result("result-mismatch", "the answer declined a question that has an answer")
+    golds, gold_failure = _gold_results(question, warehouse)
+    if not golds:
+        return result("gold-error", f"no gold query gave a result: {gold_failure}")
+    if answer.get("result") is not None:
+        given = answer["result"]
+        got = ResultTable.of(given.get("columns", []), given.get("rows", []))
+    else:
+        try:
+            got = warehouse.execute(str(answer["sql"]))
+        except ExecutionError as failure:
+            verdict = {"refused": "refused", "timeout": "timeout"}.get(failure.kind, "answer-error")
+            return result(verdict, failure.reason)
+    question_options = question.compare_options(options)
+    best: tuple[Comparison, str] | None = None
+    for sql, gold in golds:
+        ordered = sql != "(expected result)" and has_top_level_order_by(sql, question.dialect or warehouse.dialect)
+        comparison = compare_results(gold, got, question_options, gold_ordered=ordered)
+        if comparison.passed:
+            return result("pass", comparison.reason, comparison, sql)
+        if best is None or (comparison.row_f1, comparison.column_overlap) > (best[0].row_f1, best[0].column_overlap):
+            best = (comparison, sql)
+    assert best is not None
+    return result("result-mismatch", best[0].reason, best[0], best[1])
+
+
+def evaluate(
+    questions: Sequence[GoldenQuestion], answers: Mapping[str, Mapping[str, Any]], warehouse: Warehouse,
+    options: CompareOptions | None = None, *, concurrency: int = 4,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> EvalRun:
+    """Judge every question (in parallel, at most ``concurrency`` at once); results in question order."""
+    options = options or CompareOptions()
+    started_at, started = datetime.now(UTC), time.monotonic()
+    done = 0
+
+    def one(question: GoldenQuestion) -> QuestionResult:
+        nonlocal done
+        outcome = judge(question, answers.get(question.id), warehouse, options)
+        done += 1
+        if on_progress:
+            on_progress(done, len(questions))
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        results = list(pool.map(one, questions))
+    digest = hashlib.sha256(json.dumps([r.to_dict() for r in results], sort_keys=True, default=str).encode())
+    run_id = f"{started_at:%Y%m%dT%H%M%S}-{digest.hexdigest()[:8]}"
+    return EvalRun(run_id, results, started_at, time.monotonic() - started, options)

@@ -1,0 +1,84 @@
+"""``answerkey eval`` end to end: golden set, answers, a DuckDB warehouse, verdicts and exit status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_consensus_cli import answerkey
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Path]:
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("CREATE TABLE plans AS SELECT * FROM (VALUES ('basic', 10), ('pro', 30), ('team', 30)) "
+                           "v(name, price)")
+    golden = tmp_path / "golden.jsonl"
+    golden.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "count", "question": "How many plans?", "gold_sql": "SELECT count(*) FROM plans"},
+        {"id": "top", "question": "Most expensive plans?", "gold_sql": "SELECT name FROM plans WHERE price = 30"},
+        {"id": "cheap", "question": "Cheapest price?", "gold_sql": "SELECT min(price) FROM plans"},
+        {"id": "write", "question": "Drop it", "gold_sql": "SELECT 1"},
+        {"id": "ceo", "question": "Who is the CEO?", "unanswerable": True},
+        {"id": "broken", "question": "?", "gold_sql": "SELECT nothing FROM nowhere"},
+    ]) + "\n")
+    return warehouse, golden
+
+
+def answers_file(tmp_path: Path, answers: list[dict[str, object]]) -> Path:
+    path = tmp_path / "answers.jsonl"
+    path.write_text("\n".join(json.dumps(a) for a in answers) + "\n")
+    return path
+
+
+def test_eval_gives_every_verdict_with_its_reason_and_exits_1(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, golden = setup
+    answers = answers_file(tmp_path, [
+        {"id": "count", "sql": "SELECT count(name) AS n FROM plans"},
+        {"id": "top", "sql": "SELECT name FROM plans WHERE price >= 30 ORDER BY name DESC"},
+        {"id": "cheap", "sql": "SELECT max(price) FROM plans"},
+        {"id": "write", "sql": "DROP TABLE plans"},
+        {"id": "ceo", "refused": True},
+        {"id": "broken", "sql": "SELECT 1"},
+    ])
+    result = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", f"duckdb:///{warehouse}",
+                       "--json")
+    assert result.returncode == 1, result.stderr
+    run = json.loads(result.stdout)
+    verdicts = {r["id"]: r["verdict"] for r in run["results"]}
+    assert verdicts == {"count": "pass", "top": "pass", "cheap": "result-mismatch", "write": "refused",
+                        "ceo": "pass", "broken": "gold-error"}
+    reasons = {r["id"]: r["reason"] for r in run["results"]}
+    assert "gold 10, answer 30" in reasons["cheap"]
+    assert "DROP" in reasons["write"]
+    assert run["summary"]["passed"] == 3
+    assert run["run_id"]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM plans").fetchone() == (3,)
+
+
+def test_eval_exits_0_when_everything_passes(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, golden = setup
+    golden.write_text(golden.read_text().splitlines()[0] + "\n")
+    answers = answers_file(tmp_path, [{"id": "count", "result": {"columns": ["c"], "rows": [[3]]}}])
+    result = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1/1 passed" in result.stdout
+
+
+def test_a_bad_golden_file_or_preset_exits_2_with_one_line(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, golden = setup
+    answers = answers_file(tmp_path, [{"id": "count", "sql": "SELECT 3"}])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n')
+    result = answerkey("eval", "--golden", bad, "--answers", answers, "--warehouse", str(warehouse))
+    assert result.returncode == 2
+    assert f"{bad}:1" in result.stderr
+    assert "Traceback" not in result.stderr
+    preset = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", str(warehouse),
+                       "--preset", "nope")
+    assert preset.returncode == 2
+    assert "--preset must be one of" in preset.stderr
