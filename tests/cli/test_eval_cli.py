@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import duckdb
@@ -82,3 +83,48 @@ def test_a_bad_golden_file_or_preset_exits_2_with_one_line(setup: tuple[Path, Pa
                        "--preset", "nope")
     assert preset.returncode == 2
     assert "--preset must be one of" in preset.stderr
+
+
+AGENT = '''
+import json, sys, time
+request = json.load(sys.stdin)
+qid = request["id"]
+if qid == "count":
+    print(json.dumps({"sql": "SELECT count(*) FROM plans"}))
+elif qid == "top":
+    sys.exit("boom: the model is down")
+elif qid == "cheap":
+    print("this is not json")
+elif qid == "write":
+    print(json.dumps({"sql": "CREATE TABLE x AS SELECT 1"}))
+elif qid == "ceo":
+    time.sleep(30)
+else:
+    assert "context" in request and request["question"]
+    print(json.dumps({"sql": "SELECT 1"}))
+'''
+
+
+def test_a_command_agent_is_asked_every_question_and_a_bad_agent_never_stops_the_run(
+        setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, golden = setup
+    agent = tmp_path / "agent.py"
+    agent.write_text(AGENT)
+    result = answerkey("eval", "--golden", golden, "--warehouse", str(warehouse), "--agent",
+                       f"{sys.executable} {agent}", "--agent-timeout", "2", "--json")
+    assert result.returncode == 1, result.stderr
+    results = {r["id"]: r for r in json.loads(result.stdout)["results"]}
+    assert {k: r["verdict"] for k, r in results.items()} == {
+        "count": "pass", "top": "answer-error", "cheap": "answer-error", "write": "refused", "ceo": "timeout",
+        "broken": "gold-error"}
+    assert "exited with status 1: boom: the model is down" in results["top"]["reason"]
+    assert "not JSON" in results["cheap"]["reason"]
+    assert "CREATE" in results["write"]["reason"]
+    assert "within 2 s" in results["ceo"]["reason"]
+
+
+def test_eval_needs_answers_or_an_agent_but_not_both(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, golden = setup
+    neither = answerkey("eval", "--golden", golden, "--warehouse", str(warehouse))
+    assert neither.returncode == 2
+    assert "--answers FILE or --agent COMMAND" in neither.stderr

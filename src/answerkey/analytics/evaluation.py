@@ -16,12 +16,14 @@ from typing import Any
 import sqlglot
 from sqlglot.errors import SqlglotError
 
+from answerkey.analytics.agents import Agent, AgentError
 from answerkey.analytics.compare import CompareOptions, Comparison, ResultTable, compare_results
 from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.sql import has_top_level_order_by
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
+from answerkey.errors import ParameterError
 
-__all__ = ["VERDICTS", "EvalRun", "QuestionResult", "evaluate", "judge"]
+__all__ = ["VERDICTS", "EvalRun", "QuestionResult", "ask", "evaluate", "judge"]
 
 VERDICTS = ("pass", "result-mismatch", "answer-error", "gold-error", "timeout", "refused")
 
@@ -109,6 +111,8 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
 
     if answer is None:
         return result("answer-error", "no answer for this question")
+    if "agent_error" in answer:
+        return result("timeout" if answer["agent_error"] == "timeout" else "answer-error", str(answer["reason"]))
     if question.unanswerable:
         if _declined(answer):
             return result("pass", "the question cannot be answered from the data, and the answer declined")
@@ -140,19 +144,39 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
     return result("result-mismatch", best[0].reason, best[0], best[1])
 
 
+def ask(agent: Agent, question: GoldenQuestion, context: str, timeout_s: float) -> dict[str, Any]:
+    """The agent's answer to one question, or its failure as ``{"agent_error", "reason"}``."""
+    request = {"id": question.id, "question": question.question, "context": context,
+               "instructions": question.instructions}
+    try:
+        return agent.answer(request, timeout_s)
+    except AgentError as failure:
+        return {"agent_error": failure.kind, "reason": failure.reason}
+
+
 def evaluate(
-    questions: Sequence[GoldenQuestion], answers: Mapping[str, Mapping[str, Any]], warehouse: Warehouse,
-    options: CompareOptions | None = None, *, concurrency: int = 4,
-    on_progress: Callable[[int, int], None] | None = None,
+    questions: Sequence[GoldenQuestion], answers: Mapping[str, Mapping[str, Any]] | None, warehouse: Warehouse,
+    options: CompareOptions | None = None, *, agent: Agent | None = None, context: str = "",
+    agent_timeout_s: float = 60.0, concurrency: int = 4, on_progress: Callable[[int, int], None] | None = None,
 ) -> EvalRun:
-    """Judge every question (in parallel, at most ``concurrency`` at once); results in question order."""
+    """Judge every question (in parallel, at most ``concurrency`` at once); results in question order.
+
+    The answers are given, or asked of ``agent`` (with ``context``, the rendered context layer) one question
+    at a time; an agent that fails on a question fails that question only.
+    """
+    if (answers is None) == (agent is None):
+        raise ParameterError("give either answers or an agent")
     options = options or CompareOptions()
     started_at, started = datetime.now(UTC), time.monotonic()
     done = 0
 
     def one(question: GoldenQuestion) -> QuestionResult:
         nonlocal done
-        outcome = judge(question, answers.get(question.id), warehouse, options)
+        if agent is not None:
+            answer: Mapping[str, Any] | None = ask(agent, question, context, agent_timeout_s)
+        else:
+            answer = answers.get(question.id) if answers is not None else None
+        outcome = judge(question, answer, warehouse, options)
         done += 1
         if on_progress:
             on_progress(done, len(questions))

@@ -21,7 +21,10 @@ def register(app: typer.Typer) -> None:
 def eval_command(
     golden: Annotated[Path, typer.Option(help="The golden set (JSONL or YAML).")],
     warehouse: Annotated[str, typer.Option(help="duckdb:///path.duckdb, a .duckdb path or a SQLAlchemy URL.")],
-    answers: Annotated[Path, typer.Option(help="Answers JSONL: {id, sql} or {id, result}.")],
+    answers: Annotated[Path | None, typer.Option(help="Answers JSONL: {id, sql} or {id, result}.")] = None,
+    agent: Annotated[str | None, typer.Option(help="A command ('python my_agent.py'), an http(s):// endpoint "
+                                                   "or py:module:function; asked each question.")] = None,
+    agent_timeout: Annotated[float, typer.Option(help="Seconds the agent may take per question.")] = 60.0,
     preset: Annotated[str, typer.Option(help="default, spider, bird, spider2 or strict.")] = "default",
     timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
     concurrency: Annotated[int, typer.Option(help="Questions judged at once.")] = 4,
@@ -29,6 +32,7 @@ def eval_command(
 ) -> None:
     """Execute gold and answer read-only, compare the results, and give each question a verdict (exit 1 when
     any question fails)."""
+    from answerkey.analytics.agents import agent_from_spec
     from answerkey.analytics.compare import PRESETS
     from answerkey.analytics.evaluation import evaluate
     from answerkey.analytics.golden import load_golden, read_answers
@@ -37,11 +41,14 @@ def eval_command(
 
     if preset not in PRESETS:
         raise ParameterError.invalid("--preset", f"one of {', '.join(PRESETS)}", preset)
+    if (answers is None) == (agent is None):
+        raise ParameterError("give --answers FILE or --agent COMMAND (one of them)")
     questions = load_golden(golden)
-    given = read_answers(answers)
+    given = read_answers(answers) if answers is not None else None
+    chosen = agent_from_spec(agent) if agent is not None else None
     with progress_bar("judging", enabled=not as_json) as on_progress:
-        run = evaluate(questions, given, open_warehouse(warehouse, timeout), PRESETS[preset],
-                       concurrency=concurrency, on_progress=on_progress)
+        run = evaluate(questions, given, open_warehouse(warehouse, timeout), PRESETS[preset], agent=chosen,
+                       agent_timeout_s=agent_timeout, concurrency=concurrency, on_progress=on_progress)
     if as_json:
         print_json(run.to_dict())
     else:
