@@ -36,6 +36,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_agreement.py
 	$(PY) benchmarks/bench_consensus.py
+	$(PY) benchmarks/bench_eval.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
