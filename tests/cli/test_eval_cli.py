@@ -128,3 +128,11 @@ def test_eval_needs_answers_or_an_agent_but_not_both(setup: tuple[Path, Path], t
     neither = answerkey("eval", "--golden", golden, "--warehouse", str(warehouse))
     assert neither.returncode == 2
     assert "--answers FILE or --agent COMMAND" in neither.stderr
+
+
+def test_golden_check_flags_the_broken_gold_and_exits_1(setup: tuple[Path, Path]) -> None:
+    warehouse, golden = setup
+    result = answerkey("golden", "check", "--golden", golden, "--warehouse", str(warehouse), "--json")
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)
+    assert [(f["where"], f["check"]) for f in findings] == [("question broken", "golden.gold_error")]

@@ -66,6 +66,13 @@ class Warehouse:
             raise cached
         return cached
 
+    def execute_fresh(self, sql: str) -> ResultTable:
+        """Like ``execute``, but always run on the database (to see whether a result is stable)."""
+        outcome = self._run(sql)
+        if isinstance(outcome, ExecutionError):
+            raise outcome
+        return outcome
+
     def close(self) -> None:
         """Close this thread's connection."""
         connection = getattr(self._local, "connection", None)

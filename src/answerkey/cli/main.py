@@ -16,6 +16,7 @@ from answerkey.cli import (
     consensus_cmd,
     demo_cmd,
     eval_cmd,
+    golden_cmd,
     import_cmds,
     release_cmds,
     review_cmds,
@@ -58,6 +59,7 @@ consensus_cmd.register(app)
 review_cmds.register(app)
 annotators_cmd.register(app)
 eval_cmd.register(app)
+golden_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:
