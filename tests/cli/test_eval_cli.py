@@ -136,3 +136,29 @@ def test_golden_check_flags_the_broken_gold_and_exits_1(setup: tuple[Path, Path]
     assert result.returncode == 1, result.stderr
     findings = json.loads(result.stdout)
     assert [(f["where"], f["check"]) for f in findings] == [("question broken", "golden.gold_error")]
+
+
+def test_runs_in_a_workspace_are_recorded_reported_and_compared(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, golden = setup
+    workspace = tmp_path / "ws"
+    assert answerkey("init", workspace).returncode == 0
+    first = answers_file(tmp_path, [{"id": "count", "sql": "SELECT 2"}, {"id": "cheap", "sql": "SELECT 10"}])
+    one = json.loads(answerkey("-w", workspace, "eval", "--golden", golden, "--answers", first, "--warehouse",
+                               str(warehouse), "--json").stdout)
+    second = answers_file(tmp_path, [{"id": "count", "sql": "SELECT 3"}, {"id": "cheap", "sql": "SELECT 11"}])
+    two = json.loads(answerkey("-w", workspace, "eval", "--golden", golden, "--answers", second, "--warehouse",
+                               str(warehouse), "--json").stdout)
+    assert one["recorded"] is True
+    assert two["recorded"] is True
+    report = json.loads(answerkey("-w", workspace, "eval", "report", one["run_id"], "--json").stdout)
+    assert {r["question_id"]: r["verdict"] for r in report["results"]}["cheap"] == "pass"
+    compared = json.loads(answerkey("-w", workspace, "eval", "compare", one["run_id"], two["run_id"],
+                                    "--json").stdout)
+    directions = {c["question_id"]: c["direction"] for c in compared["changes"]}
+    assert directions == {"count": "fixed", "cheap": "broken"}
+    assert compared["summary"]["same_golden_set"] is True
+    listed = json.loads(answerkey("-w", workspace, "eval", "list", "--json").stdout)
+    assert [r["run_id"] for r in listed] == [one["run_id"], two["run_id"]]
+    missing = answerkey("-w", workspace, "eval", "report", "nope")
+    assert missing.returncode == 2
+    assert "no run 'nope'" in missing.stderr

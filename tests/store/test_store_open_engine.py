@@ -12,7 +12,8 @@ from answerkey.store import create_store_engine, open_engine, writes
 from answerkey.store import tables as t
 from answerkey.store.engine import HEAD_REVISION, current_revision
 
-TABLES = {"schema_versions", "imports", "items", "annotators", "annotations", "releases", "release_labels"}
+TABLES = {"schema_versions", "imports", "items", "annotators", "annotations", "releases", "release_labels",
+          "eval_runs", "eval_results"}
 
 
 def alembic_versions(engine: sa.Engine) -> list[str]:

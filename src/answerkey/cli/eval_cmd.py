@@ -1,4 +1,5 @@
-"""``answerkey eval``: judge answers to the golden questions by executing them on the warehouse."""
+"""``answerkey eval``: judge answers to the golden questions by executing them; ``eval report``, ``eval compare``
+and ``eval list`` read the runs the workspace recorded."""
 
 from __future__ import annotations
 
@@ -8,19 +9,25 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from answerkey.cli.common import console, print_json, progress_bar
+from answerkey.cli.common import State, console, err_console, print_json, progress_bar
 
 __all__ = ["register"]
 
+eval_app = typer.Typer(help="Evaluate an analytics agent against the golden questions.",
+                       invoke_without_command=True)
+
 
 def register(app: typer.Typer) -> None:
-    """Add the eval command to ``app``."""
-    app.command("eval")(eval_command)
+    """Add the eval commands to ``app``."""
+    app.add_typer(eval_app, name="eval")
 
 
+@eval_app.callback()
 def eval_command(
-    golden: Annotated[Path, typer.Option(help="The golden set (JSONL or YAML).")],
-    warehouse: Annotated[str, typer.Option(help="duckdb:///path.duckdb, a .duckdb path or a SQLAlchemy URL.")],
+    ctx: typer.Context,
+    golden: Annotated[Path | None, typer.Option(help="The golden set (JSONL or YAML).")] = None,
+    warehouse: Annotated[str | None, typer.Option(help="duckdb:///path.duckdb, a .duckdb path or a SQLAlchemy "
+                                                       "URL.")] = None,
     answers: Annotated[Path | None, typer.Option(help="Answers JSONL: {id, sql} or {id, result}.")] = None,
     agent: Annotated[str | None, typer.Option(help="A command ('python my_agent.py'), an http(s):// endpoint "
                                                    "or py:module:function; asked each question.")] = None,
@@ -31,7 +38,9 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Execute gold and answer read-only, compare the results, and give each question a verdict (exit 1 when
-    any question fails)."""
+    any question fails). Inside a workspace the run is recorded for ``eval report`` and ``eval compare``."""
+    if ctx.invoked_subcommand is not None:
+        return
     from answerkey.analytics.agents import agent_from_spec
     from answerkey.analytics.compare import PRESETS
     from answerkey.analytics.evaluation import evaluate
@@ -39,18 +48,21 @@ def eval_command(
     from answerkey.analytics.warehouse import open_warehouse
     from answerkey.errors import ParameterError
 
-    if preset not in PRESETS:
-        raise ParameterError.invalid("--preset", f"one of {', '.join(PRESETS)}", preset)
+    if golden is None or warehouse is None:
+        raise ParameterError("eval needs --golden FILE and --warehouse URL")
     if (answers is None) == (agent is None):
         raise ParameterError("give --answers FILE or --agent COMMAND (one of them)")
+    if preset not in PRESETS:
+        raise ParameterError.invalid("--preset", f"one of {', '.join(PRESETS)}", preset)
     questions = load_golden(golden)
     given = read_answers(answers) if answers is not None else None
     chosen = agent_from_spec(agent) if agent is not None else None
     with progress_bar("judging", enabled=not as_json) as on_progress:
         run = evaluate(questions, given, open_warehouse(warehouse, timeout), PRESETS[preset], agent=chosen,
                        agent_timeout_s=agent_timeout, concurrency=concurrency, on_progress=on_progress)
+    recorded = _record(ctx.obj, run, agent if agent else f"answers:{answers}", golden, warehouse)
     if as_json:
-        print_json(run.to_dict())
+        print_json(run.to_dict() | {"recorded": recorded})
     else:
         summary = run.summary()
         table = Table("question", "verdict", "why")
@@ -60,6 +72,86 @@ def eval_command(
         if table.row_count:
             console.print(table)
         console.print(f"run {run.run_id}: {summary['passed']}/{summary['questions']} passed "
-                      + ", ".join(f"{k} {v}" for k, v in summary["verdicts"].items()))
+                      + ", ".join(f"{k} {v}" for k, v in summary["verdicts"].items())
+                      + ("" if recorded else " (not recorded: no workspace here)"))
     if any(r.verdict != "pass" for r in run.results):
         raise typer.Exit(1)
+
+
+def _record(state: State, run: object, agent: str, golden: Path, warehouse: str) -> bool:
+    """Record the run in the workspace at or above the current folder; False when there is none."""
+    from answerkey.analytics.evaluation import EvalRun
+    from answerkey.analytics.runs import save_run
+    from answerkey.errors import WorkspaceError
+
+    assert isinstance(run, EvalRun)
+    try:
+        workspace = state.open()
+    except WorkspaceError:
+        return False
+    save_run(workspace, run, agent=agent, golden_file=golden, warehouse=warehouse)
+    return True
+
+
+@eval_app.command("list")
+def list_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every recorded run, oldest first."""
+    from answerkey.analytics.runs import list_runs
+
+    state: State = ctx.obj
+    runs = list_runs(state.open())
+    if as_json:
+        print_json(runs.to_dict(orient="records"))
+        return
+    table = Table("run", "agent", "passed", "accuracy", "golden set")
+    for row in runs.to_dict(orient="records"):
+        table.add_row(row["run_id"], row["agent"], f"{row['passed']}/{row['questions']}",
+                      f"{row['accuracy']:.1%}", f"{row['golden_file']} ({row['golden_hash'][:8]})")
+    console.print(table)
+
+
+@eval_app.command("report")
+def report_command(
+    ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Per question: verdict, why, the answer's SQL."""
+    from answerkey.analytics.runs import load_run
+
+    state: State = ctx.obj
+    run, results = load_run(state.open(), run_id)
+    if as_json:
+        print_json({"run": run, "results": results.to_dict(orient="records")})
+        return
+    console.print(f"run {run_id}: {run['passed']}/{run['questions']} passed; agent {run['agent']}; golden set "
+                  f"{run['golden_file']} ({run['golden_hash'][:8]})")
+    table = Table("question", "verdict", "why", "row F1")
+    for row in results.to_dict(orient="records"):
+        table.add_row(row["question_id"], row["verdict"], row["reason"], f"{row['row_f1']:.2f}")
+    console.print(table)
+
+
+@eval_app.command("compare")
+def compare_command(
+    ctx: typer.Context, before: Annotated[str, typer.Argument(help="The earlier run.")],
+    after: Annotated[str, typer.Argument(help="The later run.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What got better or worse between two runs (agent or context versions)."""
+    from answerkey.analytics.runs import compare_runs
+
+    state: State = ctx.obj
+    summary, changes = compare_runs(state.open(), before, after)
+    if as_json:
+        print_json({"summary": summary, "changes": [c.__dict__ | {"direction": c.direction} for c in changes]})
+        return
+    if not summary["same_golden_set"]:
+        err_console.print("note: the two runs used different versions of the golden set")
+    console.print(f"{before}: {summary['before']['passed']}/{summary['before']['questions']} passed; {after}: "
+                  f"{summary['after']['passed']}/{summary['after']['questions']} passed; fixed {summary['fixed']}, "
+                  f"broken {summary['broken']}")
+    table = Table("question", "before", "after", "change", "why now")
+    for change in changes:
+        table.add_row(change.question_id, change.before or "-", change.after or "-", change.direction, change.reason)
+    if table.row_count:
+        console.print(table)

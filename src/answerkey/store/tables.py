@@ -23,6 +23,8 @@ from sqlalchemy import (
 __all__ = [
     "annotations",
     "annotators",
+    "eval_results",
+    "eval_runs",
     "imports",
     "items",
     "metadata",
@@ -129,5 +131,38 @@ release_labels = Table(
     Column("n_judgements", Integer, nullable=False),
 )
 
+eval_runs = Table(
+    "eval_runs",
+    metadata,
+    Column("run_id", ID, primary_key=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("agent", Text, nullable=False, comment="the agent command or endpoint, or 'answers:FILE'"),
+    Column("golden_file", Text, nullable=False),
+    Column("golden_hash", String(64), nullable=False, comment="sha256 of the golden set file: its version"),
+    Column("context_hash", String(64), comment="sha256 of the context given to the agent"),
+    Column("warehouse", Text, nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("questions", Integer, nullable=False),
+    Column("passed", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+)
+
+eval_results = Table(
+    "eval_results",
+    metadata,
+    Column("run_id", ID, ForeignKey("eval_runs.run_id"), primary_key=True),
+    Column("question_id", ID, primary_key=True),
+    Column("verdict", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("sql", Text),
+    Column("gold_sql", Text),
+    Column("column_overlap", Float, nullable=False),
+    Column("row_f1", Float, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("tags", JSON, nullable=False),
+)
+
 APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")
 """Tables whose rows are never updated or deleted once written."""
+RECORD_TABLES = ("eval_runs", "eval_results")
+"""Records of what was measured: append-only like ground truth (a run is never rewritten)."""
