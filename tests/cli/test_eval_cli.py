@@ -54,6 +54,9 @@ def test_eval_gives_every_verdict_with_its_reason_and_exits_1(setup: tuple[Path,
                         "ceo": "pass", "broken": "gold-error"}
     reasons = {r["id"]: r["reason"] for r in run["results"]}
     assert "gold 10, answer 30" in reasons["cheap"]
+    cheap = next(r for r in run["results"] if r["id"] == "cheap")
+    assert cheap["differences"] == [{"kind": "aggregations", "what": "aggregates differently",
+                                     "gold": ["MIN(price)"], "answer": ["MAX(price)"]}]
     assert "DROP" in reasons["write"]
     assert run["summary"]["passed"] == 3
     assert run["run_id"]

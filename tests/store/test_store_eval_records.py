@@ -24,7 +24,7 @@ def test_a_recorded_run_cannot_be_rewritten(store_url: str, statement: str) -> N
             warehouse="w", options={}, questions=1, passed=0, seconds=1.0))
         connection.execute(sa.insert(t.eval_results).values(
             run_id="r1", question_id="q", verdict="result-mismatch", reason="x", column_overlap=0.0, row_f1=0.0,
-            seconds=0.1, tags=[]))
+            seconds=0.1, tags=[], differences=[]))
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
         connection.exec_driver_sql(statement)
     with engine.connect() as connection:

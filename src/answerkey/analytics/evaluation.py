@@ -18,6 +18,7 @@ from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.agents import Agent, AgentError
 from answerkey.analytics.compare import CompareOptions, Comparison, ResultTable, compare_results
+from answerkey.analytics.diagnosis import sql_differences
 from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.sql import has_top_level_order_by
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
@@ -25,6 +26,8 @@ from answerkey.errors import ParameterError
 
 __all__ = ["VERDICTS", "EvalRun", "QuestionResult", "ask", "evaluate", "judge"]
 
+EXPECTED = "(expected result)"
+"""Stands for the gold SQL of a question whose gold is a result."""
 VERDICTS = ("pass", "result-mismatch", "answer-error", "gold-error", "timeout", "refused")
 
 
@@ -42,6 +45,8 @@ class QuestionResult:
     first_difference: dict[str, Any] | None = None
     seconds: float = 0.0
     tags: list[str] = field(default_factory=list)
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    """For a wrong answer with SQL: what its query does differently from the gold's (see ``diagnosis``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -81,7 +86,7 @@ def _gold_sql(alternative: str, question: GoldenQuestion, warehouse: Warehouse) 
 def _gold_results(question: GoldenQuestion, warehouse: Warehouse) -> tuple[list[tuple[str, ResultTable]], str]:
     """Each gold alternative that executes, with its result, and the first failure's reason."""
     if question.expected is not None:
-        return [("(expected result)", ResultTable.of(question.expected["columns"], question.expected["rows"]))], ""
+        return [(EXPECTED, ResultTable.of(question.expected["columns"], question.expected["rows"]))], ""
     results, failure = [], ""
     for alternative in question.alternatives():
         try:
@@ -103,11 +108,15 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
     def result(verdict: str, reason: str, comparison: Comparison | None = None,
                gold: str | None = None) -> QuestionResult:
         sql = answer.get("sql") if answer else None
+        differences = []
+        if verdict == "result-mismatch" and sql and gold and gold != EXPECTED:
+            found = sql_differences(_gold_sql(gold, question, warehouse), str(sql), warehouse.dialect)
+            differences = [d.to_dict() for d in found]
         return QuestionResult(question.id, verdict, reason, sql, gold,
                               comparison.column_overlap if comparison else 0.0,
                               comparison.row_f1 if comparison else 0.0,
                               comparison.first_difference if comparison else None,
-                              round(time.monotonic() - started, 4), list(question.tags))
+                              round(time.monotonic() - started, 4), list(question.tags), differences)
 
     if answer is None:
         return result("answer-error", "no answer for this question")
@@ -134,7 +143,7 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
     question_options = question.compare_options(options)
     best: tuple[Comparison, str] | None = None
     for sql, gold in golds:
-        ordered = sql != "(expected result)" and has_top_level_order_by(sql, question.dialect or warehouse.dialect)
+        ordered = sql != EXPECTED and has_top_level_order_by(sql, question.dialect or warehouse.dialect)
         comparison = compare_results(gold, got, question_options, gold_ordered=ordered)
         if comparison.passed:
             return result("pass", comparison.reason, comparison, sql)

@@ -37,7 +37,7 @@ def save_run(workspace: Workspace, run: EvalRun, *, agent: str, golden_file: str
             passed=summary["passed"], seconds=run.seconds))
         rows = [{"run_id": run.run_id, "question_id": r.id, "verdict": r.verdict, "reason": r.reason, "sql": r.sql,
                  "gold_sql": r.gold_sql, "column_overlap": r.column_overlap, "row_f1": r.row_f1,
-                 "seconds": r.seconds, "tags": r.tags} for r in run.results]
+                 "seconds": r.seconds, "tags": r.tags, "differences": r.differences} for r in run.results]
         if rows:
             connection.execute(insert(t.eval_results), rows)
 

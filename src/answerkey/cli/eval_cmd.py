@@ -125,9 +125,11 @@ def report_command(
         return
     console.print(f"run {run_id}: {run['passed']}/{run['questions']} passed; agent {run['agent']}; golden set "
                   f"{run['golden_file']} ({run['golden_hash'][:8]})")
-    table = Table("question", "verdict", "why", "row F1")
+    table = Table("question", "verdict", "why", "row F1", "what the SQL does differently")
     for row in results.to_dict(orient="records"):
-        table.add_row(row["question_id"], row["verdict"], row["reason"], f"{row['row_f1']:.2f}")
+        differences = "; ".join(f"{d['what']}: gold {', '.join(d['gold'])} / answer {', '.join(d['answer'])}"
+                                for d in row["differences"])
+        table.add_row(row["question_id"], row["verdict"], row["reason"], f"{row['row_f1']:.2f}", differences)
     console.print(table)
 
 

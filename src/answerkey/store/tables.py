@@ -160,6 +160,7 @@ eval_results = Table(
     Column("row_f1", Float, nullable=False),
     Column("seconds", Float, nullable=False),
     Column("tags", JSON, nullable=False),
+    Column("differences", JSON, nullable=False, comment="what the answer's SQL does differently from the gold's"),
 )
 
 APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")

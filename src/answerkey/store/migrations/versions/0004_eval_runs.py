@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("row_f1", sa.Float, nullable=False),
         sa.Column("seconds", sa.Float, nullable=False),
         sa.Column("tags", sa.JSON, nullable=False),
+        sa.Column("differences", sa.JSON, nullable=False),
     )
     dialect = op.get_bind().dialect.name
     for table in RECORD_TABLES:
