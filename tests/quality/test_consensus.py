@@ -94,3 +94,9 @@ def test_the_demo_annotators_come_out_as_generated() -> None:
     lena = list(model.annotators_).index("lena")
     confusion = pd.DataFrame(model.confusions_[lena], index=model.priors_.index, columns=model.priors_.index)
     assert confusion.loc["account_access", "technical_issue"] > 0.6  # her systematic confusion
+
+
+def test_the_configuration_accepts_exactly_auto_and_every_method() -> None:
+    from answerkey.config import CONSENSUS_METHODS
+
+    assert ("auto", *METHODS) == CONSENSUS_METHODS

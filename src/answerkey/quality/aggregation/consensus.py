@@ -10,13 +10,14 @@ import pandas as pd
 from answerkey.errors import ParameterError
 from answerkey.quality.aggregation.authority import ADJUDICATED, authority_labels, overrule
 from answerkey.quality.aggregation.dawid_skene import DawidSkene
+from answerkey.quality.aggregation.glad import GLAD
 from answerkey.quality.aggregation.majority import latest_per_annotator, majority_vote
 from answerkey.quality.aggregation.weighted import weighted_majority
 from answerkey.quality.agreement._data import long_frame
 
 __all__ = ["METHODS", "consensus", "default_method"]
 
-METHODS = ("majority", "weighted-majority", "dawid-skene", "one-coin")
+METHODS = ("majority", "weighted-majority", "dawid-skene", "one-coin", "glad")
 
 
 def default_method(judgements: pd.DataFrame) -> str:
@@ -61,5 +62,7 @@ def crowd_consensus(latest: pd.DataFrame, method: str, labels: Sequence[Any] | N
     if method == "weighted-majority":
         weighted, _ = weighted_majority(latest, labels=labels)
         return weighted
+    if method == "glad":
+        return GLAD().fit(latest, labels).labels_
     model = DawidSkene(one_coin=method == "one-coin").fit(latest, labels)
     return model.labels_
