@@ -1,5 +1,6 @@
 """The 210 defog questions (real databases, verified gold SQL) judged with their own gold as the answer:
-wall time and questions per second, cold (every query executed) and warm (results cached).
+wall time and questions per second, cold (every query executed), warm (results cached) and in test-suite mode
+(every question also judged on five perturbed copies of its database).
 
     python benchmarks/bench_eval.py [--concurrency 4]
 """
@@ -44,11 +45,12 @@ def main() -> None:
         answers = {q.id: {"id": q.id, "sql": sqlglot.transpile(q.alternatives()[-1], read="postgres",
                                                                write="duckdb")[0]}
                    for questions in by_database.values() for q in questions}
-        for label in ("cold", "warm"):
+        for label, test_suite in (("cold", False), ("warm", False), ("test-suite", True)):
             started = time.perf_counter()
             passed = total = 0
             for name, questions in by_database.items():
-                run = evaluate(questions, answers, warehouses[name], concurrency=args.concurrency)
+                run = evaluate(questions, answers, warehouses[name], concurrency=args.concurrency,
+                               test_suite=test_suite)
                 passed += sum(r.verdict == "pass" for r in run.results)
                 total += len(run.results)
             seconds = time.perf_counter() - started

@@ -165,3 +165,17 @@ def test_runs_in_a_workspace_are_recorded_reported_and_compared(setup: tuple[Pat
     missing = answerkey("-w", workspace, "eval", "report", "nope")
     assert missing.returncode == 2
     assert "no run 'nope'" in missing.stderr
+
+
+def test_test_suite_mode_catches_an_answer_right_only_on_the_real_rows(setup: tuple[Path, Path],
+                                                                       tmp_path: Path) -> None:
+    warehouse, golden = setup
+    golden.write_text(json.dumps({"id": "dear", "question": "Plans over 10?",
+                                  "gold_sql": "SELECT count(*) FROM plans WHERE price > 10"}) + "\n")
+    answers = answers_file(tmp_path, [{"id": "dear", "sql": "SELECT count(*) FROM plans WHERE price >= 30"}])
+    plain = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", str(warehouse))
+    assert plain.returncode == 0
+    suite = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", str(warehouse),
+                      "--test-suite", "--json")
+    assert suite.returncode == 1
+    assert "perturbed copy" in json.loads(suite.stdout)["results"][0]["reason"]

@@ -20,7 +20,8 @@ from answerkey.analytics.agents import Agent, AgentError
 from answerkey.analytics.compare import CompareOptions, Comparison, ResultTable, compare_results
 from answerkey.analytics.diagnosis import sql_differences
 from answerkey.analytics.golden import GoldenQuestion
-from answerkey.analytics.sql import has_top_level_order_by
+from answerkey.analytics.sql import has_top_level_order_by, order_key_query
+from answerkey.analytics.test_suite import duckdb_path, perturbed_databases, scratch_folder
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.errors import ParameterError
 
@@ -101,7 +102,7 @@ def _declined(answer: Mapping[str, Any]) -> bool:
 
 
 def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse: Warehouse,
-          options: CompareOptions) -> QuestionResult:
+          options: CompareOptions, test_suite: bool = False) -> QuestionResult:
     """One question's verdict: pass, result-mismatch, answer-error, gold-error, timeout or refused."""
     started = time.monotonic()
 
@@ -142,15 +143,72 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
             return result(verdict, failure.reason)
     question_options = question.compare_options(options)
     best: tuple[Comparison, str] | None = None
+    matching: list[tuple[str, Comparison, bool]] = []
     for sql, gold in golds:
         ordered = sql != EXPECTED and has_top_level_order_by(sql, question.dialect or warehouse.dialect)
         comparison = compare_results(gold, got, question_options, gold_ordered=ordered)
         if comparison.passed:
-            return result("pass", comparison.reason, comparison, sql)
-        if best is None or (comparison.row_f1, comparison.column_overlap) > (best[0].row_f1, best[0].column_overlap):
+            matching.append((sql, comparison, ordered))
+        elif best is None or (comparison.row_f1, comparison.column_overlap) > (best[0].row_f1,
+                                                                               best[0].column_overlap):
             best = (comparison, sql)
+    if matching and test_suite and answer.get("sql") and matching[0][0] != EXPECTED:
+        why = ""
+        for sql, comparison, ordered in matching:  # any gold alternative that holds on every copy will do
+            problem = _perturbed_failure(question, sql, str(answer["sql"]), warehouse, question_options, ordered)
+            if problem is None:
+                return result("pass", comparison.reason + ", also on perturbed copies", comparison, sql)
+            why = why or problem
+        return result("result-mismatch", why, matching[0][1], matching[0][0])
+    if matching:
+        return result("pass", matching[0][1].reason, matching[0][1], matching[0][0])
     assert best is not None
     return result("result-mismatch", best[0].reason, best[0], best[1])
+
+
+def _only_tied_rows_moved(expected: ResultTable, got: ResultTable, gold_sql: str, options: CompareOptions,
+                          warehouse: Warehouse) -> bool:
+    """Whether an ordered mismatch is only rows the gold's ORDER BY leaves tied (their order is arbitrary)."""
+    unordered = options.model_copy(update={"order": "unordered"})
+    if not compare_results(expected, got, unordered).passed:
+        return False
+    try:
+        keyed = order_key_query(gold_sql, warehouse.dialect)
+        if keyed is None:
+            return False
+        rows = warehouse.execute_fresh(keyed[0]).rows
+    except (ExecutionError, SqlglotError):
+        return False
+    keys = [row[keyed[1]:] for row in rows]
+    return len(set(keys)) < len(keys)
+
+
+def _perturbed_failure(question: GoldenQuestion, gold_sql: str, answer_sql: str, warehouse: Warehouse,
+                       options: CompareOptions, ordered: bool) -> str | None:
+    """Why the answer differs from the gold on a perturbed copy of the database, or None when it never does."""
+    gold = _gold_sql(gold_sql, question, warehouse)
+    with scratch_folder() as folder:
+        copies = perturbed_databases(duckdb_path(warehouse.url), [gold, answer_sql], warehouse.dialect, folder,
+                                     seed=int(hashlib.sha256(question.id.encode()).hexdigest()[:6], 16))
+        for copy in copies:
+            perturbed = Warehouse(f"duckdb:///{copy.path}", "duckdb", warehouse.timeout_s)
+            try:
+                expected = perturbed.execute_fresh(gold)
+            except ExecutionError:
+                perturbed.close_all()
+                continue  # the gold cannot be judged on this copy
+            try:
+                got = perturbed.execute_fresh(answer_sql)
+            except ExecutionError as failure:
+                perturbed.close_all()
+                return f"fails on a perturbed copy ({copy.description}): {failure.reason}"
+            perturbed.close_all()
+            comparison = compare_results(expected, got, options, gold_ordered=ordered)
+            if not comparison.passed and ordered and _only_tied_rows_moved(expected, got, gold, options, perturbed):
+                continue
+            if not comparison.passed:
+                return f"differs from the gold on a perturbed copy ({copy.description}): {comparison.reason}"
+    return None
 
 
 def ask(agent: Agent, question: GoldenQuestion, context: str, timeout_s: float) -> dict[str, Any]:
@@ -167,6 +225,7 @@ def evaluate(
     questions: Sequence[GoldenQuestion], answers: Mapping[str, Mapping[str, Any]] | None, warehouse: Warehouse,
     options: CompareOptions | None = None, *, agent: Agent | None = None, context: str = "",
     agent_timeout_s: float = 60.0, concurrency: int = 4, on_progress: Callable[[int, int], None] | None = None,
+    test_suite: bool = False,
 ) -> EvalRun:
     """Judge every question (in parallel, at most ``concurrency`` at once); results in question order.
 
@@ -175,6 +234,8 @@ def evaluate(
     """
     if (answers is None) == (agent is None):
         raise ParameterError("give either answers or an agent")
+    if test_suite and warehouse.dialect != "duckdb":
+        raise ParameterError("test-suite mode needs a DuckDB warehouse (it judges on perturbed copies of the file)")
     options = options or CompareOptions()
     started_at, started = datetime.now(UTC), time.monotonic()
     done = 0
@@ -185,7 +246,7 @@ def evaluate(
             answer: Mapping[str, Any] | None = ask(agent, question, context, agent_timeout_s)
         else:
             answer = answers.get(question.id) if answers is not None else None
-        outcome = judge(question, answer, warehouse, options)
+        outcome = judge(question, answer, warehouse, options, test_suite)
         done += 1
         if on_progress:
             on_progress(done, len(questions))

@@ -7,19 +7,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 import sqlglot
-from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.compare import CompareOptions, ResultTable, compare_results
 from answerkey.analytics.golden import GoldenQuestion
-from answerkey.analytics.sql import expand_alternatives, parse_one
+from answerkey.analytics.sql import expand_alternatives, order_key_query
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.findings import Finding, Severity
 
 __all__ = ["check_golden", "check_question"]
-
-_KEY = "__answerkey_order_key_{}"
-
 
 def _finding(check: str, question: GoldenQuestion, what: str, severity: Severity = Severity.ERROR,
              **evidence: object) -> Finding:
@@ -31,30 +27,6 @@ def _dialect_sql(sql: str, question: GoldenQuestion, warehouse: Warehouse) -> st
     if question.dialect and question.dialect != warehouse.dialect:
         return sqlglot.transpile(sql, read=question.dialect, write=warehouse.dialect)[0]
     return sql
-
-
-def _keyed(sql: str, dialect: str, extra_rows: bool) -> tuple[str, int, int | None] | None:
-    """The query with its ORDER BY expressions appended as columns, and its LIMIT raised by one (so the row
-    after the cut is visible), or None when that cannot be done without changing the query's meaning."""
-    tree = parse_one(sql, dialect)
-    if not isinstance(tree, exp.Select) or tree.args.get("distinct") or not tree.args.get("order"):
-        return None
-    order = tree.args["order"].expressions
-    width = len(tree.expressions)
-    if any(isinstance(e, exp.Star) for e in tree.expressions):
-        return None
-    keyed = tree.copy()
-    for index, ordered in enumerate(order):
-        keyed.select(exp.alias_(ordered.this.copy(), _KEY.format(index)), copy=False)
-    limit = None
-    if keyed.args.get("limit") is not None:
-        value = keyed.args["limit"].expression
-        if not isinstance(value, exp.Literal) or not value.is_int:
-            return None
-        limit = int(value.this)
-        if extra_rows:
-            keyed.limit(limit + 1, copy=False)
-    return keyed.sql(dialect=dialect), width, limit
 
 
 def check_question(question: GoldenQuestion, warehouse: Warehouse) -> list[Finding]:
@@ -99,7 +71,7 @@ def _first_of_each_check(findings: list[Finding]) -> list[Finding]:
 def _order_findings(question: GoldenQuestion, alternative: str, sql: str, warehouse: Warehouse) -> list[Finding]:
     """A LIMIT that cuts through ties, and an ORDER BY whose ties leave the required order undecided."""
     try:
-        keyed = _keyed(sql, warehouse.dialect, extra_rows=True)
+        keyed = order_key_query(sql, warehouse.dialect, extra_rows=True)
     except SqlglotError:
         return []
     if keyed is None:

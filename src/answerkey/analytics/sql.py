@@ -9,7 +9,14 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-__all__ = ["expand_alternatives", "has_top_level_order_by", "parse_one", "refusal", "split_statements"]
+__all__ = [
+    "expand_alternatives",
+    "has_top_level_order_by",
+    "order_key_query",
+    "parse_one",
+    "refusal",
+    "split_statements",
+]
 
 _WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable,
            exp.Command, exp.Copy, exp.Set, exp.Use, exp.Transaction, exp.Commit, exp.Rollback, exp.Grant)
@@ -109,3 +116,30 @@ def expand_alternatives(sql: str) -> list[str]:
         pieces.append(sql[last:])
         expanded.append("".join(pieces))
     return expanded
+
+
+_KEY = "__answerkey_order_key_{}"
+
+
+def order_key_query(sql: str, dialect: str | None, extra_rows: bool = False) -> tuple[str, int, int | None] | None:
+    """The query with its ORDER BY expressions appended as columns, and its LIMIT raised by one (so the row
+    after the cut is visible), or None when that cannot be done without changing the query's meaning."""
+    tree = parse_one(sql, dialect)
+    if not isinstance(tree, exp.Select) or tree.args.get("distinct") or not tree.args.get("order"):
+        return None
+    order = tree.args["order"].expressions
+    width = len(tree.expressions)
+    if any(isinstance(e, exp.Star) for e in tree.expressions):
+        return None
+    keyed = tree.copy()
+    for index, ordered in enumerate(order):
+        keyed.select(exp.alias_(ordered.this.copy(), _KEY.format(index)), copy=False)
+    limit = None
+    if keyed.args.get("limit") is not None:
+        value = keyed.args["limit"].expression
+        if not isinstance(value, exp.Literal) or not value.is_int:
+            return None
+        limit = int(value.this)
+        if extra_rows:
+            keyed.limit(limit + 1, copy=False)
+    return keyed.sql(dialect=dialect), width, limit

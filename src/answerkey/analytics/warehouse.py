@@ -45,6 +45,7 @@ class Warehouse:
         self._cache: OrderedDict[tuple[str, str], ResultTable | ExecutionError] = OrderedDict()
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._database: Any = None
         self.fingerprint = self._fingerprint()
 
     # -- public ---------------------------------------------------------------------------------------------
@@ -73,6 +74,13 @@ class Warehouse:
             raise outcome
         return outcome
 
+    def close_all(self) -> None:
+        """Close the database (every thread's cursor with it)."""
+        self.close()
+        if self._database is not None:
+            self._database.close()
+            self._database = None
+
     def close(self) -> None:
         """Close this thread's connection."""
         connection = getattr(self._local, "connection", None)
@@ -100,7 +108,7 @@ class Warehouse:
             import duckdb
 
             with self._lock:
-                if getattr(self, "_database", None) is None:
+                if self._database is None:
                     self._database = duckdb.connect(self._duckdb_path(), read_only=True,
                                                     config={"enable_external_access": False})
                 connection = self._database.cursor()

@@ -35,6 +35,8 @@ def eval_command(
     preset: Annotated[str, typer.Option(help="default, spider, bird, spider2 or strict.")] = "default",
     timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
     concurrency: Annotated[int, typer.Option(help="Questions judged at once.")] = 4,
+    test_suite: Annotated[bool, typer.Option("--test-suite", help="Also judge on perturbed copies of the "
+                                                                   "database (DuckDB), against lucky passes.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Execute gold and answer read-only, compare the results, and give each question a verdict (exit 1 when
@@ -59,7 +61,8 @@ def eval_command(
     chosen = agent_from_spec(agent) if agent is not None else None
     with progress_bar("judging", enabled=not as_json) as on_progress:
         run = evaluate(questions, given, open_warehouse(warehouse, timeout), PRESETS[preset], agent=chosen,
-                       agent_timeout_s=agent_timeout, concurrency=concurrency, on_progress=on_progress)
+                       agent_timeout_s=agent_timeout, concurrency=concurrency, on_progress=on_progress,
+                       test_suite=test_suite)
     recorded = _record(ctx.obj, run, agent if agent else f"answers:{answers}", golden, warehouse)
     if as_json:
         print_json(run.to_dict() | {"recorded": recorded})
