@@ -37,6 +37,8 @@ def test_the_drift_section_names_the_drifter_and_draws_him_bold(report: str) -> 
     assert "annotator omar, 2026-09" in drift
     assert re.search(r'font-weight="600">omar</text>', drift)
     assert not re.search(r"annotator (ana|ben|chloe|dev|eva|kai|lena),", drift)
+    assert "How the schema versions moved the labels" in drift
+    assert re.search(r"<td>billing</td><td>0\.\d{3}</td><td>0\.\d{3}</td>", drift)  # the split label, joined
 
 
 def test_the_consensus_section_gives_the_method_the_policy_the_evidence_and_the_queue(report: str) -> None:

@@ -9,7 +9,7 @@ from html import escape
 from answerkey.project import Workspace
 from answerkey.project.adjudication import review_queue
 from answerkey.project.agreement import workspace_agreement, workspace_judgements
-from answerkey.project.annotators import workspace_annotators, workspace_drift
+from answerkey.project.annotators import schema_version_shift, workspace_annotators, workspace_drift
 from answerkey.project.consensus import compare_methods, workspace_consensus
 from answerkey.quality.agreement import pairwise_kappa
 from answerkey.report.charts import heatmap, line_chart
@@ -136,6 +136,12 @@ def drift_section(workspace: Workspace) -> str:
         parts.append(table(["where", "what"], [[escape(f.where), escape(f.what)] for f in drift.findings]))
     else:
         parts.append("<p>No annotator drifted.</p>")
+    shift = schema_version_shift(workspace)
+    if shift.shape[1] > 1:
+        versions = [int(v) for v in shift.columns]
+        parts.append("<h3>How the schema versions moved the labels</h3>" + table(
+            ["label (lineage)", *[f"share under v{v}" for v in versions]],
+            [[escape(str(label)), *[f"{shift.loc[label, v]:.3f}" for v in shift.columns]] for label in shift.index]))
     parts.append("<p>A month is flagged when the annotator's labels moved significantly from their own past and "
                  "either their agreement with the others fell or they moved away from the pool (Holm-corrected, "
                  "family-wise 1%). Labels of different schema versions are compared through their lineage.</p>")
