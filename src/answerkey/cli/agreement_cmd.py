@@ -35,7 +35,9 @@ def agreement_command(
     ctx: typer.Context,
     file: Annotated[Path | None, typer.Argument(help="A long-format file; default: the workspace's annotations.")]
     = None,
-    level: Annotated[str, typer.Option(help=f"Scale of the labels: {', '.join(LEVELS)}.")] = "nominal",
+    level: Annotated[str | None, typer.Option(
+        help=f"Scale of the labels: {', '.join(LEVELS)} (masi and jaccard for multi-label sets like a|b). "
+        "Default: masi when the workspace's schema is multi_label, else nominal.")] = None,
     order: Annotated[str | None, typer.Option(help="Label order for ordinal levels, e.g. low,mid,high.")] = None,
     ci: Annotated[float | None, typer.Option(help="Bootstrap confidence level over items, e.g. 0.95.")] = None,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
@@ -52,21 +54,32 @@ def agreement_command(
 
     state: State = ctx.obj
     labels = order.split(",") if order else None
+    scale = _default_level(state, file) if level is None else level
     if by is not None:
-        _breakdown(state, file, by, level, labels, schema_version, sources.split(","), as_json)
+        _breakdown(state, file, by, scale, labels, schema_version, sources.split(","), as_json)
         return
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UndefinedAgreementWarning)
         if file is not None:
-            report = file_agreement(file, level, labels, ci=ci, n_boot=n_boot, seed=seed)
+            report = file_agreement(file, scale, labels, ci=ci, n_boot=n_boot, seed=seed)
         else:
-            report = workspace_agreement(state.open(), level, labels, schema_version=schema_version,
+            report = workspace_agreement(state.open(), scale, labels, schema_version=schema_version,
                                          sources=sources.split(","), ci=ci, n_boot=n_boot, seed=seed)
     notes = sorted({str(w.message) for w in caught})
     if as_json:
         print_json({**report.to_dict(), "warnings": notes})
         return
     _print(report, notes)
+
+
+def _default_level(state: State, file: Path | None) -> str:
+    """masi for a workspace whose schema is multi-label (judgements are label sets), else nominal; a file,
+    which carries no schema, is nominal unless --level says otherwise."""
+    from answerkey.schema import TaskKind
+
+    if file is None and state.open().schema().task is TaskKind.MULTI_LABEL:
+        return "masi"
+    return "nominal"
 
 
 def _breakdown(state: State, file: Path | None, by: str, level: str, labels: list[str] | None,
@@ -97,8 +110,19 @@ def _print(report: AgreementReport, notes: list[str]) -> None:
     for name, estimate in report.estimates.items():
         interval = ([f"[{estimate.ci_low:.3f}, {estimate.ci_high:.3f}]"] if report.ci and estimate.ci_low is not None
                     else [])
-        table.add_row(NAMES.get(name, name), f"{estimate.value:.4f}", *interval, f"{estimate.n_items:,}",
+        table.add_row(_name(report, name), f"{estimate.value:.4f}", *interval, f"{estimate.n_items:,}",
                       f"{estimate.n_pairable:,}")
     console.print(table)
     for note in notes:
         console.print(f"[yellow]note[/]: {note}")
+
+
+def _name(report: AgreementReport, name: str) -> str:
+    """The coefficient's display name; for label sets, which of them give partial credit and which need the exact
+    same set."""
+    shown = NAMES.get(name, name)
+    if not report.set_valued:
+        return shown
+    if name == "krippendorff_alpha":
+        return f"{shown} ({'MASI' if report.level == 'masi' else 'Jaccard'})"
+    return f"{shown} (exact set)"

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from answerkey.errors import ParameterError
-from answerkey.quality.agreement._data import RatingCounts, long_frame, rating_counts
+from answerkey.quality.agreement._data import SET_LEVELS, RatingCounts, canonical_sets, long_frame, rating_counts
 from answerkey.quality.agreement.chance import chance_corrected, observed_agreement
 from answerkey.quality.agreement.krippendorff import alpha_from_counts
 from answerkey.quality.agreement.pairwise import cohen_from_table, paired_judgements
@@ -43,6 +43,12 @@ class AgreementReport:
 
     def __getitem__(self, name: str) -> float:
         return self.estimates[name].value
+
+    @property
+    def set_valued(self) -> bool:
+        """Whether judgements are label sets (level masi or jaccard): every coefficient but Krippendorff's alpha
+        then measures exact-set agreement."""
+        return self.level in SET_LEVELS
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: each coefficient's value at top level, details under ``estimates``."""
@@ -88,10 +94,18 @@ def agreement(
 
     With ``ci`` (e.g. 0.95) each comes with a percentile bootstrap interval over items (``n_boot``
     resamples, seeded). Undefined coefficients are NaN with an ``UndefinedAgreementWarning``.
+
+    At the set levels (``"masi"``, ``"jaccard"``: multi-label judgements such as ``"billing|shipping"``) only
+    Krippendorff's alpha gives partial credit to overlapping sets. Percent agreement, Fleiss' kappa, Gwet's
+    AC1, Brennan-Prediger and (two annotators) Cohen's kappa treat each distinct label set as one nominal
+    category: they measure exact-set agreement, where ``"a|b"`` against ``"a"`` is a full disagreement. There is
+    no Gwet's AC2 or weighted kappa for sets: their chance terms depend on which sets happen to be observed.
     """
     if ci is not None and not 0 < ci < 1:
         raise ParameterError.invalid("ci", "a confidence level between 0 and 1", ci)
     frame = long_frame(annotations)
+    if level in SET_LEVELS:
+        frame = frame.assign(label=canonical_sets(frame["label"]))  # "b|a" is "a|b" for the exact-set coefficients
     data = rating_counts(frame, level=level, order=order)
     rated = data.take(np.flatnonzero(data.per_item >= 1))
     n_pairable = int((rated.per_item >= 2).sum())
@@ -103,7 +117,7 @@ def agreement(
         "gwet_ac1": lambda d: chance_corrected(d, "gwet"),
         "brennan_prediger": lambda d: chance_corrected(d, "brennan_prediger"),
     }
-    if level != "nominal":
+    if level not in ("nominal", *SET_LEVELS):
         statistics["gwet_ac2"] = lambda d: chance_corrected(d, "gwet", "quadratic")
     estimates: dict[str, Estimate] = {}
     for name, statistic in statistics.items():
@@ -124,10 +138,11 @@ def agreement(
 def _two_rater_estimates(
     frame: Any, level: str, order: Sequence[Any] | None, ci: float | None, n_boot: int, seed: int
 ) -> dict[str, Estimate]:
-    pairs = paired_judgements(frame, order=order, level="nominal" if level == "nominal" else "ordinal")
+    unordered = level in ("nominal", *SET_LEVELS)  # label sets: each distinct set is a nominal category
+    pairs = paired_judgements(frame, order=None if level in SET_LEVELS else order,
+                              level="nominal" if unordered else "ordinal")
     k = len(pairs.categories)
-    weighting = {"cohen_kappa": None} if level == "nominal" else {"cohen_kappa": None,
-                                                                    "cohen_kappa_quadratic": "quadratic"}
+    weighting = {"cohen_kappa": None} if unordered else {"cohen_kappa": None, "cohen_kappa_quadratic": "quadratic"}
     out = {}
     for name, kind in weighting.items():
         weights = agreement_weights(kind, pairs.values)
