@@ -47,3 +47,11 @@ def test_drift_with_an_unknown_window_exits_2(demo: Path) -> None:
     result = answerkey("--workspace", demo, "annotators", "drift", "--window", "year")
     assert result.returncode == 2
     assert "window must be one of week, month, quarter" in result.stderr
+
+
+def test_agreement_by_schema_version_measures_each_version_on_its_own(demo: Path) -> None:
+    result = answerkey("--workspace", demo, "agreement", "--by", "schema_version", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["group"] for row in rows] == [1, 2]
+    assert all(0 < row["krippendorff_alpha"] < 1 for row in rows)

@@ -45,8 +45,8 @@ def agreement_command(
     schema_version: Annotated[int | None, typer.Option(help="Workspace annotations of this schema version.")]
     = None,
     sources: Annotated[str, typer.Option(help="Workspace sources whose annotators are compared.")] = "human,expert",
-    by: Annotated[str | None, typer.Option(help="Break down by label, annotator, pairs, segment or month.")]
-    = None,
+    by: Annotated[str | None, typer.Option(
+        help="Break down by label, annotator, pairs, segment, month or schema_version.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Inter-annotator agreement: percent agreement, Krippendorff's alpha, Fleiss, Gwet, Cohen (two annotators)."""
@@ -84,10 +84,18 @@ def _default_level(state: State, file: Path | None) -> str:
 
 def _breakdown(state: State, file: Path | None, by: str, level: str, labels: list[str] | None,
                schema_version: int | None, sources: list[str], as_json: bool) -> None:
-    from answerkey.project.agreement import breakdown, read_judgements, workspace_groups, workspace_judgements
+    from answerkey.project.agreement import (
+        breakdown,
+        read_judgements,
+        version_breakdown,
+        workspace_groups,
+        workspace_judgements,
+    )
 
     if file is not None:
         table_frame = breakdown(read_judgements(file), by, None, level, labels)
+    elif by == "schema_version":
+        table_frame = version_breakdown(state.open(), sources, level, labels)
     else:
         workspace = state.open()
         groups = workspace_groups(workspace, by) if by in ("segment", "month") else None
