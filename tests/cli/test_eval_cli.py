@@ -179,3 +179,37 @@ def test_test_suite_mode_catches_an_answer_right_only_on_the_real_rows(setup: tu
                       "--test-suite", "--json")
     assert suite.returncode == 1
     assert "perturbed copy" in json.loads(suite.stdout)["results"][0]["reason"]
+
+
+CONTEXT_AGENT = '''
+import json, sys
+request = json.load(sys.stdin)
+ok = "## plans" in request["context"] and "Prices are monthly." in request["context"]
+print(json.dumps({"sql": "SELECT count(*) FROM plans" if ok else "SELECT 0"}))
+'''
+
+
+def test_context_is_drafted_checked_exported_and_given_to_the_agent(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, golden = setup
+    workspace = tmp_path / "ws"
+    assert answerkey("init", workspace).returncode == 0
+    drafted = answerkey("-w", workspace, "context", "import", "warehouse", f"duckdb:///{warehouse}")
+    assert drafted.returncode == 0, drafted.stderr
+    assert (workspace / "context" / "tables" / "plans.yaml").is_file()
+    (workspace / "context" / "rules.md").write_text("Prices are monthly.\n")
+    exported = answerkey("-w", workspace, "context", "export", "--for-agent")
+    assert "## plans (draft)" in exported.stdout
+    checked = answerkey("-w", workspace, "context", "check", "--warehouse", str(warehouse), "--golden", golden,
+                        "--json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert {(f["check"], f["where"]) for f in json.loads(checked.stdout)} == {
+        ("context.undescribed_table", "table plans"), ("context.undescribed_table", "table nowhere"),
+        ("context.undescribed_column", "column plans.name"), ("context.undescribed_column", "column plans.price")}
+    golden.write_text(golden.read_text().splitlines()[0] + "\n")
+    agent = tmp_path / "agent.py"
+    agent.write_text(CONTEXT_AGENT)
+    run = answerkey("-w", workspace, "eval", "--golden", golden, "--warehouse", str(warehouse), "--agent",
+                    f"{sys.executable} {agent}", "--json")
+    assert run.returncode == 0, run.stdout + run.stderr
+    listed = json.loads(answerkey("-w", workspace, "eval", "list", "--json").stdout)
+    assert listed[0]["context_hash"]

@@ -18,6 +18,7 @@ from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.agents import Agent, AgentError
 from answerkey.analytics.compare import CompareOptions, Comparison, ResultTable, compare_results
+from answerkey.analytics.context import ContextLayer, render_for_agent
 from answerkey.analytics.diagnosis import sql_differences
 from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.sql import has_top_level_order_by, order_key_query
@@ -211,9 +212,11 @@ def _perturbed_failure(question: GoldenQuestion, gold_sql: str, answer_sql: str,
     return None
 
 
-def ask(agent: Agent, question: GoldenQuestion, context: str, timeout_s: float) -> dict[str, Any]:
-    """The agent's answer to one question, or its failure as ``{"agent_error", "reason"}``."""
-    request = {"id": question.id, "question": question.question, "context": context,
+def ask(agent: Agent, question: GoldenQuestion, context: ContextLayer | str, timeout_s: float) -> dict[str, Any]:
+    """The agent's answer to one question, or its failure as ``{"agent_error", "reason"}``; a context layer is
+    rendered for the question (with the guides its words name)."""
+    rendered = render_for_agent(context, question.question) if isinstance(context, ContextLayer) else context
+    request = {"id": question.id, "question": question.question, "context": rendered,
                "instructions": question.instructions}
     try:
         return agent.answer(request, timeout_s)
@@ -223,7 +226,7 @@ def ask(agent: Agent, question: GoldenQuestion, context: str, timeout_s: float) 
 
 def evaluate(
     questions: Sequence[GoldenQuestion], answers: Mapping[str, Mapping[str, Any]] | None, warehouse: Warehouse,
-    options: CompareOptions | None = None, *, agent: Agent | None = None, context: str = "",
+    options: CompareOptions | None = None, *, agent: Agent | None = None, context: ContextLayer | str = "",
     agent_timeout_s: float = 60.0, concurrency: int = 4, on_progress: Callable[[int, int], None] | None = None,
     test_suite: bool = False,
 ) -> EvalRun:

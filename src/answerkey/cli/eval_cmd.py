@@ -4,12 +4,15 @@ and ``eval list`` read the runs the workspace recorded."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from answerkey.cli.common import State, console, err_console, print_json, progress_bar
+
+if TYPE_CHECKING:
+    from answerkey.analytics.context import ContextLayer
 
 __all__ = ["register"]
 
@@ -35,6 +38,9 @@ def eval_command(
     preset: Annotated[str, typer.Option(help="default, spider, bird, spider2 or strict.")] = "default",
     timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
     concurrency: Annotated[int, typer.Option(help="Questions judged at once.")] = 4,
+    context: Annotated[Path | None, typer.Option("--context", help="The context folder given to the agent "
+                                                                   "(default: the workspace's context/, if any).")]
+    = None,
     test_suite: Annotated[bool, typer.Option("--test-suite", help="Also judge on perturbed copies of the "
                                                                    "database (DuckDB), against lucky passes.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -59,11 +65,14 @@ def eval_command(
     questions = load_golden(golden)
     given = read_answers(answers) if answers is not None else None
     chosen = agent_from_spec(agent) if agent is not None else None
+    layer = _context_layer(ctx.obj, context)
     with progress_bar("judging", enabled=not as_json) as on_progress:
         run = evaluate(questions, given, open_warehouse(warehouse, timeout), PRESETS[preset], agent=chosen,
+                       context=layer if layer is not None else "",
                        agent_timeout_s=agent_timeout, concurrency=concurrency, on_progress=on_progress,
                        test_suite=test_suite)
-    recorded = _record(ctx.obj, run, agent if agent else f"answers:{answers}", golden, warehouse)
+    recorded = _record(ctx.obj, run, agent if agent else f"answers:{answers}", golden, warehouse,
+                       layer.content_hash() if layer is not None and agent else None)
     if as_json:
         print_json(run.to_dict() | {"recorded": recorded})
     else:
@@ -81,7 +90,21 @@ def eval_command(
         raise typer.Exit(1)
 
 
-def _record(state: State, run: object, agent: str, golden: Path, warehouse: str) -> bool:
+def _context_layer(state: State, given: Path | None) -> ContextLayer | None:
+    """The context layer from ``--context``, else the workspace's ``context/`` when there is one."""
+    from answerkey.analytics.context import load_context
+    from answerkey.errors import WorkspaceError
+
+    if given is not None:
+        return load_context(given)
+    try:
+        folder = state.open().root / "context"
+    except WorkspaceError:
+        return None
+    return load_context(folder) if folder.is_dir() else None
+
+
+def _record(state: State, run: object, agent: str, golden: Path, warehouse: str, context_hash: str | None) -> bool:
     """Record the run in the workspace at or above the current folder; False when there is none."""
     from answerkey.analytics.evaluation import EvalRun
     from answerkey.analytics.runs import save_run
@@ -92,7 +115,7 @@ def _record(state: State, run: object, agent: str, golden: Path, warehouse: str)
         workspace = state.open()
     except WorkspaceError:
         return False
-    save_run(workspace, run, agent=agent, golden_file=golden, warehouse=warehouse)
+    save_run(workspace, run, agent=agent, golden_file=golden, warehouse=warehouse, context_hash=context_hash)
     return True
 
 

@@ -14,6 +14,7 @@ from answerkey.cli import (
     agreement_cmd,
     annotators_cmd,
     consensus_cmd,
+    context_cmd,
     demo_cmd,
     eval_cmd,
     golden_cmd,
@@ -60,6 +61,7 @@ review_cmds.register(app)
 annotators_cmd.register(app)
 eval_cmd.register(app)
 golden_cmd.register(app)
+context_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:
