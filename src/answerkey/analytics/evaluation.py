@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from answerkey.analytics.agents import Agent, AgentError
 from answerkey.analytics.compare import CompareOptions, Comparison, ResultTable, compare_results
 from answerkey.analytics.context import ContextLayer, render_for_agent
 from answerkey.analytics.diagnosis import sql_differences
+from answerkey.analytics.gaps import ContextGap, answer_gaps, rank_gaps
 from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.sql import has_top_level_order_by, order_key_query
 from answerkey.analytics.test_suite import duckdb_path, perturbed_databases, scratch_folder
@@ -66,12 +67,15 @@ class EvalRun:
     options: CompareOptions
 
     def summary(self) -> dict[str, Any]:
-        """Questions, accuracy, and the count of each verdict."""
+        """Questions, accuracy, the count of each verdict, and the context gaps behind the failures."""
         counts = Counter(r.verdict for r in self.results)
         total = len(self.results)
+        gaps = rank_gaps((r.id, [ContextGap(d["kind"].removeprefix("context:"), d["answer"][0], d["what"])
+                                 for d in r.differences if d["kind"].startswith("context:")]) for r in self.results)
         return {"questions": total, "passed": counts["pass"], "accuracy": counts["pass"] / total if total else None,
                 "verdicts": {v: counts[v] for v in VERDICTS if counts[v]}, "seconds": round(self.seconds, 3),
-                "questions_per_second": round(total / self.seconds, 1) if self.seconds else None}
+                "questions_per_second": round(total / self.seconds, 1) if self.seconds else None,
+                "context_gaps": gaps}
 
     def to_dict(self) -> dict[str, Any]:
         """What ``answerkey eval --json`` prints."""
@@ -250,6 +254,12 @@ def evaluate(
         else:
             answer = answers.get(question.id) if answers is not None else None
         outcome = judge(question, answer, warehouse, options, test_suite)
+        if isinstance(context, ContextLayer) and outcome.verdict == "result-mismatch" and outcome.sql:
+            used = outcome.gold_sql
+            gold = _gold_sql(used, question, warehouse) if used is not None and used != EXPECTED else None
+            gaps = answer_gaps(outcome.sql, gold, context, warehouse.dialect, question.metrics)
+            outcome = replace(outcome, differences=[*outcome.differences, *(
+                {"kind": f"context:{g.kind}", "what": g.fix, "gold": [], "answer": [g.subject]} for g in gaps)])
         done += 1
         if on_progress:
             on_progress(done, len(questions))

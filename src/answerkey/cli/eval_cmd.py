@@ -83,6 +83,8 @@ def eval_command(
                 table.add_row(result.id, result.verdict, result.reason)
         if table.row_count:
             console.print(table)
+        for gap in summary["context_gaps"]:
+            console.print(f"context gap behind {gap['failures']} failure(s): {gap['fix']}")
         console.print(f"run {run.run_id}: {summary['passed']}/{summary['questions']} passed "
                       + ", ".join(f"{k} {v}" for k, v in summary["verdicts"].items())
                       + ("" if recorded else " (not recorded: no workspace here)"))
