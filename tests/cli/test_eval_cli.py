@@ -213,3 +213,37 @@ def test_context_is_drafted_checked_exported_and_given_to_the_agent(setup: tuple
     assert run.returncode == 0, run.stdout + run.stderr
     listed = json.loads(answerkey("-w", workspace, "eval", "list", "--json").stdout)
     assert listed[0]["context_hash"]
+
+
+def test_feedback_is_logged_once_and_verified_corrections_become_golden_candidates(
+        setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, _ = setup
+    workspace = tmp_path / "ws"
+    assert answerkey("init", workspace).returncode == 0
+    feedback = tmp_path / "feedback.jsonl"
+    feedback.write_text("\n".join(json.dumps(e) for e in [
+        {"question": "How many plans?", "sql": "SELECT 2", "verdict": "incorrect", "reviewer": "maria",
+         "corrected_sql": "SELECT count(*) FROM plans"},
+        {"question": "Cheapest price?", "sql": "SELECT min(price) FROM plans", "verdict": "correct",
+         "reviewer": "sam"},
+        {"question": "Broken fix?", "sql": "SELECT 1", "verdict": "incorrect", "reviewer": "sam",
+         "corrected_sql": "SELECT nope FROM plans"},
+    ]) + "\n")
+    first = answerkey("-w", workspace, "feedback", "log", feedback)
+    assert "3 of 3 feedback entries added" in first.stdout, first.stderr
+    again = answerkey("-w", workspace, "feedback", "log", feedback)
+    assert "0 of 3 feedback entries added" in again.stdout
+    out = tmp_path / "candidates.jsonl"
+    result = answerkey("-w", workspace, "feedback", "candidates", "--warehouse", str(warehouse), "-o", out)
+    assert result.returncode == 0, result.stderr
+    candidates = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(c["question"], c["gold_sql"], c["owner"]) for c in candidates] == [
+        ("How many plans?", "SELECT count(*) FROM plans", "maria"),
+        ("Cheapest price?", "SELECT min(price) FROM plans", "sam")]
+    checked = answerkey("golden", "check", "--golden", out, "--warehouse", str(warehouse))
+    assert checked.returncode == 0, checked.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x", "verdict": "maybe", "reviewer": "sam"}\n')
+    refused = answerkey("-w", workspace, "feedback", "log", bad)
+    assert refused.returncode == 2
+    assert f"{bad}:1:verdict" in refused.stderr

@@ -31,3 +31,17 @@ def test_a_recorded_run_cannot_be_rewritten(store_url: str, statement: str) -> N
         assert connection.execute(sa.select(t.eval_runs.c.passed)).scalar_one() == 0
         assert connection.execute(sa.select(t.eval_results.c.verdict)).scalar_one() == "result-mismatch"
     engine.dispose()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE feedback SET verdict = 'correct'", "DELETE FROM feedback"])
+def test_logged_feedback_cannot_be_rewritten(store_url: str, statement: str) -> None:
+    engine = open_engine(store_url)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(t.feedback).values(
+            question="q", verdict="incorrect", reviewer="maria", feedback_key="0" * 64,
+            recorded_at=datetime(2026, 1, 1)))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.exec_driver_sql(statement)
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(t.feedback.c.verdict)).scalar_one() == "incorrect"
+    engine.dispose()

@@ -17,6 +17,7 @@ from answerkey.cli import (
     context_cmd,
     demo_cmd,
     eval_cmd,
+    feedback_cmd,
     golden_cmd,
     import_cmds,
     release_cmds,
@@ -62,6 +63,7 @@ annotators_cmd.register(app)
 eval_cmd.register(app)
 golden_cmd.register(app)
 context_cmd.register(app)
+feedback_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

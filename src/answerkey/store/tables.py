@@ -25,6 +25,7 @@ __all__ = [
     "annotators",
     "eval_results",
     "eval_runs",
+    "feedback",
     "imports",
     "items",
     "metadata",
@@ -163,7 +164,23 @@ eval_results = Table(
     Column("differences", JSON, nullable=False, comment="what the answer's SQL does differently from the gold's"),
 )
 
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("feedback_id", Integer, primary_key=True, autoincrement=True),
+    Column("question", Text, nullable=False),
+    Column("sql", Text),
+    Column("answer", JSON),
+    Column("verdict", String(16), nullable=False, comment="correct or incorrect, as the reviewer judged"),
+    Column("reviewer", ID, nullable=False),
+    Column("corrected_sql", Text),
+    Column("note", Text),
+    Column("asked_at", DateTime),
+    Column("feedback_key", String(64), nullable=False, unique=True, comment="sha256 of the entry: re-logs add nothing"),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
 APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")
 """Tables whose rows are never updated or deleted once written."""
-RECORD_TABLES = ("eval_runs", "eval_results")
+RECORD_TABLES = ("eval_runs", "eval_results", "feedback")
 """Records of what was measured: append-only like ground truth (a run is never rewritten)."""
