@@ -60,3 +60,11 @@ def test_a_line_chart_breaks_its_line_where_a_value_is_missing() -> None:
     svg = line_chart(["1", "2", "3", "4"], {"s": [0.5, None, 0.7, 0.8]}, "t", highlight=("s",))
     assert svg.count("<polyline") == 2
     assert 'stroke-width="3"' in svg
+
+
+def test_the_analytics_section_shows_the_baseline_run_and_its_context_gaps(report: str) -> None:
+    analytics = section(report, "analytics")
+    assert "py:answerkey.demo.saas:baseline_agent" in analytics
+    assert "describe column subscriptions.is_trial" in analytics
+    assert "retire table mrr_legacy" in analytics
+    assert "&amp;#x27;" not in report  # table cells are escaped once

@@ -8,6 +8,7 @@ metric's expression, the answer does not); or the question exercises a metric th
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -62,15 +63,10 @@ def answer_gaps(answer_sql: str, gold_sql: str | None, context: ContextLayer, di
             else:
                 gaps.append(ContextGap("deprecated_table", table, f"certify the replacement of deprecated table "
                                        f"{table} ({entry.replacement})"))
-    for column in tree.find_all(exp.Column):
-        owner: str | None = aliases.get(column.table.lower()) if column.table else (
-            next(iter(aliases.values())) if len(set(aliases.values())) == 1 else None)
-        entry = context.table(owner) if owner else None
-        if entry is not None and entry.status != "deprecated":
-            described = entry.column(column.name)
-            if described is None or not described.description.strip():
-                gaps.append(ContextGap("undescribed_column", f"{entry.name}.{column.name}",
-                                       f"describe column {entry.name}.{column.name}"))
+    gaps.extend(_undescribed_columns(tree, context))
+    if gold_sql:  # what the gold needs and the context never explained, whether or not the answer used it
+        with contextlib.suppress(SqlglotError):
+            gaps.extend(_undescribed_columns(parse_one(gold_sql, dialect), context))
     if gold_sql:
         try:
             gold_aggregates, answer_aggregates = _aggregates(gold_sql, dialect), _aggregates(answer_sql, dialect)
@@ -92,6 +88,21 @@ def answer_gaps(answer_sql: str, gold_sql: str | None, context: ContextLayer, di
         if name.casefold() not in defined:
             gaps.append(ContextGap("metric_undefined", name, f"define metric {name}"))
     return list(dict.fromkeys(gaps))
+
+
+def _undescribed_columns(tree: exp.Expr, context: ContextLayer) -> list[ContextGap]:
+    aliases = {(t.alias_or_name or t.name).lower(): t.name.lower() for t in tree.find_all(exp.Table)}
+    gaps = []
+    for column in tree.find_all(exp.Column):
+        owner: str | None = aliases.get(column.table.lower()) if column.table else (
+            next(iter(aliases.values())) if len(set(aliases.values())) == 1 else None)
+        entry = context.table(owner) if owner else None
+        if entry is not None and entry.status != "deprecated":
+            described = entry.column(column.name)
+            if described is None or not described.description.strip():
+                gaps.append(ContextGap("undescribed_column", f"{entry.name}.{column.name}",
+                                       f"describe column {entry.name}.{column.name}"))
+    return gaps
 
 
 def rank_gaps(per_question: Iterable[tuple[str, Sequence[ContextGap]]]) -> list[dict[str, object]]:

@@ -35,6 +35,7 @@ def _month(stamp: pd.Timestamp) -> str:
 
 def build_demo(directory: str | Path, *, seed: int = 7, n_items: int = 5000, force: bool = False) -> DemoResult:
     """Generate the demo data, write it as CSV, JSONL and Parquet files, import them, cut releases, report."""
+    from answerkey.demo.saas import build_analytics_demo
     from answerkey.report import render_report
 
     root = Path(directory).resolve()
@@ -61,6 +62,7 @@ def build_demo(directory: str | Path, *, seed: int = 7, n_items: int = 5000, for
     last = data.annotations["created_at"].max()
     after = create_release(workspace, _month(last), note=f"ground truth under schema v{data.schema_v2.version}")
     diff_releases(workspace, before.name, after.name)
+    build_analytics_demo(root)
     report = render_report(workspace)
     return DemoResult(workspace, [before, after], report, data_dir)
 

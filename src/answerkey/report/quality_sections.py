@@ -98,8 +98,8 @@ def consensus_section(workspace: Workspace) -> str:
     policy = " &gt; ".join(escape(s) for s in workspace.config.authority) or "none"
     parts = [f"<p>{len(labels):,} items under schema v{workspace.schema().version}. Method: <b>{escape(method)}</b> "
              f"(configured: {escape(workspace.config.consensus_method)}); authority policy: {policy}.</p>",
-             table(["decided by", "items"], [[escape(str(k)), f"{v:,}"] for k, v in decided.items()]),
-             table(["status", "items"], [[escape(str(k)), f"{v:,}"] for k, v in statuses.items()])]
+             table(["decided by", "items"], [[str(k), f"{v:,}"] for k, v in decided.items()]),
+             table(["status", "items"], [[str(k), f"{v:,}"] for k, v in statuses.items()])]
     scores = compare_methods(workspace)
     if any(s.items_compared for s in scores):
         parts.append(table(["method", "accuracy vs expert labels", "items compared", "disputed"],
@@ -111,8 +111,8 @@ def consensus_section(workspace: Workspace) -> str:
                  "(<code>answerkey disagreements</code>; decide with <code>answerkey adjudicate</code>).</p>")
     if len(queue):
         parts.append(table(["item", "consensus", "confidence", "votes"],
-                           [[escape(str(r["item_id"])), escape(str(r["label"] or "-")), f"{r['confidence']:.2f}",
-                             escape(str(r["votes"]))] for r in queue.head(10).to_dict(orient="records")]))
+                           [[str(r["item_id"]), str(r["label"] or "-"), f"{r['confidence']:.2f}", str(r["votes"])]
+                            for r in queue.head(10).to_dict(orient="records")]))
     return "".join(parts)
 
 
@@ -133,7 +133,7 @@ def drift_section(workspace: Workspace) -> str:
     parts = [line_chart(windows, series, "agreement with the others' majority, by month (bold: drifted)",
                         highlight=flagged)]
     if drift.findings:
-        parts.append(table(["where", "what"], [[escape(f.where), escape(f.what)] for f in drift.findings]))
+        parts.append(table(["where", "what"], [[f.where, f.what] for f in drift.findings]))
     else:
         parts.append("<p>No annotator drifted.</p>")
     shift = schema_version_shift(workspace)
@@ -141,7 +141,7 @@ def drift_section(workspace: Workspace) -> str:
         versions = [int(v) for v in shift.columns]
         parts.append("<h3>How the schema versions moved the labels</h3>" + table(
             ["label (lineage)", *[f"share under v{v}" for v in versions]],
-            [[escape(str(label)), *[f"{shift.loc[label, v]:.3f}" for v in shift.columns]] for label in shift.index]))
+            [[str(label), *[f"{shift.loc[label, v]:.3f}" for v in shift.columns]] for label in shift.index]))
     parts.append("<p>A month is flagged when the annotator's labels moved significantly from their own past and "
                  "either their agreement with the others fell or they moved away from the pool (Holm-corrected, "
                  "family-wise 1%). Labels of different schema versions are compared through their lineage.</p>")
