@@ -43,6 +43,21 @@ def import_warehouse(
     console.print(f"{len(written)} table(s) drafted; describe them and set their status")
 
 
+@import_app.command("dbt")
+def import_dbt_command(
+    ctx: typer.Context,
+    manifest: Annotated[Path, typer.Argument(help="dbt's target/semantic_manifest.json.")],
+    context: ContextOption = None,
+) -> None:
+    """Tables, columns and metrics from a dbt semantic manifest (described tables and defined metrics are kept)."""
+    from answerkey.analytics.dbt import import_dbt
+
+    written, metrics = import_dbt(manifest, _folder(ctx.obj, context))
+    for path in written:
+        console.print(f"imported {path}")
+    console.print(f"{len(written)} table(s) and {metrics} metric(s) imported")
+
+
 @context_app.command("check")
 def check_command(
     ctx: typer.Context,
