@@ -16,10 +16,12 @@ from answerkey.analytics.warehouse import open_warehouse
 
 CONTEXT = ContextLayer(
     tables=[TableEntry(name="invoices", status="certified", description="Invoices.", columns=[
-                ContextColumn(name="amount", description="Net amount."), ContextColumn(name="status")]),
+                ContextColumn(name="amount", description="Net amount."),
+                ContextColumn(name="status", description="paid or void.")]),
             TableEntry(name="invoices_old", status="deprecated", reason="frozen", replacement="invoices")],
     metrics=[Metric(name="revenue", table="invoices", sql="sum(amount)", filter="status = 'paid'",
                     status="certified")],
+    rules="Revenue counts paid invoices only: `status = 'paid'`.\n",
 )
 
 
@@ -69,3 +71,10 @@ def test_a_run_ranks_the_gaps_by_the_failures_they_explain(tmp_path: Path) -> No
 @pytest.mark.parametrize("sql", ["SELEC nothing", ""])
 def test_unreadable_sql_has_no_gaps(sql: str) -> None:
     assert answer_gaps(sql, None, CONTEXT, "duckdb") == []
+
+
+def test_a_rule_whose_sql_the_gold_applies_and_the_answer_does_not_was_ignored() -> None:
+    found = kinds("SELECT sum(amount) FROM invoices", gold="SELECT sum(amount) FROM invoices WHERE status = 'paid'")
+    assert found["rule_ignored"] == "status = 'paid'"
+    assert "rule_ignored" not in kinds("SELECT sum(amount) FROM invoices WHERE status = 'paid'",
+                                       gold="SELECT sum(amount) FROM invoices WHERE  STATUS = 'paid'")

@@ -51,6 +51,9 @@ def test_the_baseline_gets_some_right_and_the_diagnosis_names_the_missing_contex
     assert fixes[("deprecated_table", "mrr_legacy")] == 9
     assert fixes[("metric_undefined", "net_revenue")] == 9
     assert fixes[("undescribed_column", "subscriptions.is_trial")] >= 5
+    assert fixes[("rule_ignored", "status = 'paid'")] == 1  # the top accounts counted void invoices
+    assert summary["accuracy_by_tag"]["metric:mrr"] == 0.0
+    assert summary["accuracy_by_tag"]["accounts"] == 1.0
 
 
 def test_context_check_flags_the_undescribed_trial_flag(

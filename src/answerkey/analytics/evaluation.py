@@ -72,9 +72,14 @@ class EvalRun:
         total = len(self.results)
         gaps = rank_gaps((r.id, [ContextGap(d["kind"].removeprefix("context:"), d["answer"][0], d["what"])
                                  for d in r.differences if d["kind"].startswith("context:")]) for r in self.results)
+        by_tag: dict[str, list[bool]] = {}
+        for result in self.results:
+            for tag in result.tags:
+                by_tag.setdefault(tag, []).append(result.verdict == "pass")
         return {"questions": total, "passed": counts["pass"], "accuracy": counts["pass"] / total if total else None,
                 "verdicts": {v: counts[v] for v in VERDICTS if counts[v]}, "seconds": round(self.seconds, 3),
                 "questions_per_second": round(total / self.seconds, 1) if self.seconds else None,
+                "accuracy_by_tag": {tag: sum(v) / len(v) for tag, v in sorted(by_tag.items())},
                 "context_gaps": gaps}
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,7 +127,8 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
                               comparison.column_overlap if comparison else 0.0,
                               comparison.row_f1 if comparison else 0.0,
                               comparison.first_difference if comparison else None,
-                              round(time.monotonic() - started, 4), list(question.tags), differences)
+                              round(time.monotonic() - started, 4),
+                              [*question.tags, *(f"metric:{m}" for m in question.metrics)], differences)
 
     if answer is None:
         return result("answer-error", "no answer for this question")

@@ -1,14 +1,16 @@
 """Which missing or inconsistent context explains a wrong answer, and the fix to make.
 
 For a wrong answer with SQL: it read a deprecated table although an endorsed one replaces it; it read tables
-or columns the context never described; it recomputed a defined metric its own way (the gold uses the
-metric's expression, the answer does not); or the question exercises a metric the context does not define.
+or columns the context never described (or the gold needs such a column); it recomputed a defined metric its
+own way (the gold uses the metric's expression, the answer does not); it ignored a rule (the gold applies a
+rule's SQL snippet, the answer does not); or the question exercises a metric the context does not define.
 ``rank_gaps`` rolls these up across a run, the gap that explains most failures first.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -83,11 +85,34 @@ def answer_gaps(answer_sql: str, gold_sql: str | None, context: ContextLayer, di
                 gaps.append(ContextGap("metric_bypassed", metric.name, f"the answer recomputed metric {metric.name} "
                                        f"its own way: make {metric.name} ({metric.sql}) the one to use, with "
                                        "its filters, in the rules"))
+    if gold_sql:
+        gaps.extend(_ignored_rules(gold_sql, answer_sql, context))
     defined = {m.name.casefold() for m in context.metrics}
     for name in question_metrics:
         if name.casefold() not in defined:
             gaps.append(ContextGap("metric_undefined", name, f"define metric {name}"))
     return list(dict.fromkeys(gaps))
+
+
+_SNIPPET = re.compile(r"`([^`]+)`")
+
+
+def _squeezed(sql: str) -> str:
+    return " ".join(sql.casefold().replace('"', "'").split())
+
+
+def _ignored_rules(gold_sql: str, answer_sql: str, context: ContextLayer) -> list[ContextGap]:
+    """Rules carry their SQL in backticks (``Revenue means paid invoices: `status = 'paid'` ``): a snippet the
+    gold applies and the answer does not is a rule the agent ignored."""
+    gold, answer = _squeezed(gold_sql), _squeezed(answer_sql)
+    gaps = []
+    for line in context.rules.splitlines():
+        for snippet in _SNIPPET.findall(line):
+            wanted = _squeezed(snippet)
+            if wanted and wanted in gold and wanted not in answer:
+                gaps.append(ContextGap("rule_ignored", snippet, f"make the rule unmissable (state it where the "
+                                       f"agent looks, or in a certified metric): {line.strip()}"))
+    return gaps
 
 
 def _undescribed_columns(tree: exp.Expr, context: ContextLayer) -> list[ContextGap]:

@@ -193,7 +193,8 @@ def write_context(folder: str | Path) -> Path:
         {"name": "revenue", "type": "simple", "table": "invoices", "status": "certified", "filter": "status = 'paid'",
          "description": "Gross invoiced revenue: paid invoices.", "sql": "sum(amount)"}], sort_keys=False),
         encoding="utf-8")
-    (root / "rules.md").write_text("Revenue means paid invoices only. Round money to cents.\n", encoding="utf-8")
+    (root / "rules.md").write_text("Revenue means paid invoices only: `status = 'paid'`. Round money to cents.\n",
+                                   encoding="utf-8")
     (root / "guides").mkdir(exist_ok=True)
     (root / "guides" / "churn.md").write_text("An account has churned when churned_at is set.\n", encoding="utf-8")
     return root
