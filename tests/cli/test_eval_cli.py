@@ -209,10 +209,11 @@ def test_context_is_drafted_checked_exported_and_given_to_the_agent(setup: tuple
     agent = tmp_path / "agent.py"
     agent.write_text(CONTEXT_AGENT)
     run = answerkey("-w", workspace, "eval", "--golden", golden, "--warehouse", str(warehouse), "--agent",
-                    f"{sys.executable} {agent}", "--json")
+                    f"{sys.executable} {agent}", "--agent-version", "v2", "--json")
     assert run.returncode == 0, run.stdout + run.stderr
     listed = json.loads(answerkey("-w", workspace, "eval", "list", "--json").stdout)
     assert listed[0]["context_hash"]
+    assert listed[0]["agent"].endswith(" @ v2")
 
 
 def test_feedback_is_logged_once_and_verified_corrections_become_golden_candidates(

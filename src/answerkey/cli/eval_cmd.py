@@ -35,6 +35,7 @@ def eval_command(
     agent: Annotated[str | None, typer.Option(help="A command ('python my_agent.py'), an http(s):// endpoint "
                                                    "or py:module:function; asked each question.")] = None,
     agent_timeout: Annotated[float, typer.Option(help="Seconds the agent may take per question.")] = 60.0,
+    agent_version: Annotated[str | None, typer.Option(help="The agent's version, recorded with the run.")] = None,
     preset: Annotated[str, typer.Option(help="default, spider, bird, spider2 or strict.")] = "default",
     timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
     concurrency: Annotated[int, typer.Option(help="Questions judged at once.")] = 4,
@@ -71,7 +72,8 @@ def eval_command(
                        context=layer if layer is not None else "",
                        agent_timeout_s=agent_timeout, concurrency=concurrency, on_progress=on_progress,
                        test_suite=test_suite)
-    recorded = _record(ctx.obj, run, agent if agent else f"answers:{answers}", golden, warehouse,
+    described = (agent if agent else f"answers:{answers}") + (f" @ {agent_version}" if agent_version else "")
+    recorded = _record(ctx.obj, run, described, golden, warehouse,
                        layer.content_hash() if layer is not None and agent else None)
     if as_json:
         print_json(run.to_dict() | {"recorded": recorded})
