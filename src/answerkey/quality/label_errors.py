@@ -122,8 +122,8 @@ def find_label_issues(
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = np.where(true_marginal > 0, estimated_joint / true_marginal[None, :], 0.0)
     quality = label_quality(codes, probabilities, method)
-    # prune by noise rate: per given label, the estimated number of its items whose true class differs,
-    # taking the items whose probability for that other class most exceeds the given one
+    # prune by noise rate: per given label and other class, the estimated number of its items that truly
+    # belong to that class, taken where that class's probability most exceeds the given one's (a union)
     margin = probabilities - probabilities[np.arange(n), codes][:, None]
     is_issue = np.zeros(n, dtype=bool)
     for given in range(k):
@@ -134,9 +134,11 @@ def find_label_issues(
             wanted = round(float(estimated_joint[given, true]) * n)
             if wanted <= 0:
                 continue
-            candidates = members[probabilities[members].argmax(axis=1) == true]
-            order = candidates[np.argsort(-margin[candidates, true], kind="stable")]
-            is_issue[order[:wanted]] = True
+            if wanted >= len(members):
+                is_issue[members] = True
+                continue
+            top = np.argpartition(-margin[members, true], wanted - 1)[:wanted]  # the largest margins, unordered
+            is_issue[members[top]] = True
     suggested = np.asarray(list(classes), dtype=object)[probabilities.argmax(axis=1)]
     items = pd.DataFrame({
         "item_id": list(item_ids) if item_ids is not None else np.arange(n),
