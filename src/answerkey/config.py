@@ -42,6 +42,10 @@ method = "auto"
 # Sources whose labels outrank the crowd's consensus, strongest first: an adjudication decides its item;
 # else the experts' majority does. [] lets the consensus method decide every item.
 authority = ["adjudicated", "expert"]
+
+[splits]
+# The test-set ledger warns once a sealed test set has been evaluated more than this many times.
+test_looks_warning = 10
 """
 
 
@@ -56,6 +60,7 @@ class WorkspaceConfig:
     exclude_sources: tuple[str, ...] = ("model",)
     consensus_method: str = "auto"
     authority: tuple[str, ...] = ("adjudicated", "expert")
+    test_looks_warning: int = 10
 
 
 def find_workspace(start: Path | None = None) -> Path:
@@ -90,6 +95,8 @@ def load_config(root: Path) -> WorkspaceConfig:
         exclude_sources=tuple(truth.get("exclude_sources", ["model"])),
         consensus_method=_consensus_method(path, truth.get("method", "auto")),
         authority=_authority(path, truth.get("authority", ["adjudicated", "expert"])),
+        test_looks_warning=_positive_int(path, "[splits] test_looks_warning",
+                                         data.get("splits", {}).get("test_looks_warning", 10)),
     )
 
 
@@ -109,6 +116,12 @@ def _authority(path: Path, value: object) -> tuple[str, ...]:
         raise WorkspaceError(f"{path}: [ground_truth] authority is {value!r}; expected a list of sources such as "
                              '["adjudicated", "expert"]')
     return tuple(value)
+
+
+def _positive_int(path: Path, name: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise WorkspaceError(f"{path}: {name} is {value!r}; expected a positive whole number")
+    return value
 
 
 def _resolve_sqlite_path(url: str, root: Path) -> str:

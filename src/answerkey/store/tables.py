@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     LargeBinary,
     MetaData,
@@ -32,6 +33,10 @@ __all__ = [
     "release_labels",
     "releases",
     "schema_versions",
+    "split_assignments",
+    "split_seals",
+    "splits",
+    "test_ledger",
 ]
 
 NAMING = {
@@ -180,7 +185,58 @@ feedback = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 
+splits = Table(
+    "splits",
+    metadata,
+    Column("release_name", ID, ForeignKey("releases.name"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("strategy", ID, nullable=False, comment="stratified, random, group:COLUMN or time:COLUMN"),
+    Column("test_share", Float, nullable=False),
+    Column("validation_share", Float, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("counts", JSON, nullable=False),
+    Column("created_by", ID),
+    Column("created_at", DateTime, nullable=False),
+)
+
+split_assignments = Table(
+    "split_assignments",
+    metadata,
+    Column("release_name", ID, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("item_id", ID, primary_key=True),
+    Column("split", String(16), nullable=False),
+    ForeignKeyConstraint(["release_name", "version"], ["splits.release_name", "splits.version"],
+                         name="fk_split_assignments_release_name_splits"),
+)
+
+split_seals = Table(
+    "split_seals",
+    metadata,
+    Column("release_name", ID, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("test_hash", String(64), nullable=False, comment="sha256 of the test items, payloads and labels"),
+    Column("test_items", Integer, nullable=False),
+    Column("sealed_by", ID),
+    Column("sealed_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["release_name", "version"], ["splits.release_name", "splits.version"],
+                         name="fk_split_seals_release_name_splits"),
+)
+
+test_ledger = Table(
+    "test_ledger",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("release_name", ID, ForeignKey("split_seals.release_name"), nullable=False, index=True),
+    Column("test_hash", String(64), nullable=False),
+    Column("model", ID, nullable=False),
+    Column("metrics", JSON, nullable=False),
+    Column("purpose", Text),
+    Column("recorded_by", ID, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
 APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")
 """Tables whose rows are never updated or deleted once written."""
-RECORD_TABLES = ("eval_runs", "eval_results", "feedback")
+RECORD_TABLES = ("eval_runs", "eval_results", "feedback", "splits", "split_assignments", "split_seals", "test_ledger")
 """Records of what was measured: append-only like ground truth (a run is never rewritten)."""
