@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -80,3 +81,38 @@ def test_an_expert_label_outranks_the_crowd_and_is_not_queued(judged: Workspace,
     assert "T2" not in set(review_queue(judged)["item_id"])
     release = create_release(judged, "r1")
     assert release.labels.set_index("item_id").loc["T2", "label"] == "technical"
+
+
+def test_a_flagged_label_error_joins_the_queue_until_a_reviewer_decides_it(judged: Workspace) -> None:
+    from answerkey.project.label_flags import flag_for_review
+
+    issues = pd.DataFrame({"item_id": ["T1"], "given_label": ["billing"], "suggested_label": ["account"],
+                           "score": [0.05]})
+    assert flag_for_review(judged, issues, "confident learning") == 1
+    queue = review_queue(judged).set_index("item_id")
+    assert queue.index[0] == "T1"
+    assert queue.loc["T1", "reason"] == "likely label error"
+    assert queue.loc["T1", "suggested_label"] == "account"
+    assert queue.loc["T1", "priority"] == pytest.approx(0.95)
+    assert queue.loc["T2", "reason"] == "disputed"
+    adjudicate(judged, "T1", "billing", "maria", note="the model is wrong here")
+    assert "T1" not in set(review_queue(judged)["item_id"])
+
+
+def test_a_flag_whose_label_has_since_changed_is_not_queued(judged: Workspace) -> None:
+    from answerkey.project.label_flags import flag_for_review
+
+    flag_for_review(judged, pd.DataFrame({"item_id": ["T1"], "given_label": ["technical"],
+                                          "suggested_label": ["billing"], "score": [0.1]}), "confident learning")
+    assert "T1" not in set(review_queue(judged)["item_id"])
+
+
+def test_flagging_an_unknown_item_writes_no_flag(judged: Workspace) -> None:
+    from answerkey.project.adjudication import open_flags
+    from answerkey.project.label_flags import flag_for_review
+
+    issues = pd.DataFrame({"item_id": ["T1", "NOPE"], "given_label": ["billing", "billing"],
+                           "suggested_label": ["account", "account"], "score": [0.1, 0.1]})
+    with pytest.raises(NotFoundError, match="NOPE"):
+        flag_for_review(judged, issues, "confident learning")
+    assert open_flags(judged).empty

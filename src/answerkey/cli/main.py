@@ -23,6 +23,7 @@ from answerkey.cli import (
     release_cmds,
     review_cmds,
     schema_cmds,
+    split_cmds,
     workspace_cmds,
 )
 from answerkey.cli.common import State, err_console
@@ -64,6 +65,7 @@ eval_cmd.register(app)
 golden_cmd.register(app)
 context_cmd.register(app)
 feedback_cmd.register(app)
+split_cmds.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -7,7 +7,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from sqlalchemy import select
 
 from answerkey.errors import NotFoundError, ParameterError
 from answerkey.io.validation import judgement_key
@@ -17,9 +19,10 @@ from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import ADJUDICATED
 from answerkey.schema.values import canonical_label
 from answerkey.store import reads, writes
+from answerkey.store import tables as t
 from answerkey.timestamps import timestamp_text
 
-__all__ = ["Adjudication", "adjudicate", "review_queue"]
+__all__ = ["Adjudication", "adjudicate", "open_flags", "review_queue"]
 
 DEFAULT_BELOW = 0.8
 """Consensus labels with a confidence below this go to review, besides the disputed ones."""
@@ -31,9 +34,11 @@ def review_queue(
     """Items a person should decide, ordered by how much a decision would change: worst first.
 
     The order is ``1 - confidence``, the chance the current label is wrong (the expected number of labels a
-    decision corrects); disputed items with no label come first among equals. Items an adjudication or an
-    expert already decided are not queued. Columns: ``item_id``, ``label``, ``confidence``, ``status``,
-    ``method``, ``votes`` (label counts, most first), ``n_judgements``, ``priority``.
+    decision corrects); disputed items with no label come first among equals. Items flagged as likely label
+    errors (``answerkey label-issues --queue``) join while their label is still the one flagged, at priority
+    ``1 - label quality`` when that is higher. Items an adjudication or an expert already decided are not
+    queued. Columns: ``item_id``, ``label``, ``confidence``, ``status``, ``method``, ``votes`` (label counts,
+    most first), ``n_judgements``, ``reason``, ``suggested_label``, ``priority``.
     """
     if not 0.0 <= below <= 1.0:
         raise ParameterError.invalid("below", "a confidence between 0 and 1", below)
@@ -42,7 +47,16 @@ def review_queue(
     chosen, labels = workspace_consensus(workspace, method or workspace.config.consensus_method)
     decided_by_authority = labels["method"].isin(workspace.config.authority)
     doubtful = (labels["status"] == "disputed") | (labels["confidence"] < below)
-    queue = labels[doubtful & ~decided_by_authority].copy()
+    flags = open_flags(workspace)
+    flag = labels[["item_id", "label"]].merge(flags, on="item_id", how="left")
+    flagged = pd.Series((flag["given_label"] == flag["label"]).to_numpy(), index=labels.index)
+    queue = labels[(doubtful | flagged) & ~decided_by_authority].copy()
+    flag.index = labels.index
+    queue["reason"] = [("disputed" if s == "disputed" else "low confidence") if d else "likely label error"
+                       for s, d in zip(queue["status"], doubtful[queue.index], strict=True)]
+    queue.loc[doubtful[queue.index] & flagged[queue.index], "reason"] += "; likely label error"
+    queue["suggested_label"] = flag.loc[queue.index, "suggested_label"].where(flagged[queue.index], None)
+    flag_priority = (1.0 - flag.loc[queue.index, "score"].astype(float)).where(flagged[queue.index], 0.0)
     judgements = workspace_judgements(workspace, sources=GROUND_TRUTH_SOURCES)
     crowd = judgements[judgements["source"] != ADJUDICATED]
     tallies = crowd.groupby(["item_id", "label"]).size().rename("n").reset_index()
@@ -51,7 +65,7 @@ def review_queue(
     votes = tallies.groupby("item_id", sort=False)["text"].agg(", ".join)
     queue["votes"] = queue["item_id"].map(votes).fillna("")
     queue["n_judgements"] = queue["item_id"].map(crowd.groupby("item_id").size()).fillna(0).astype("int64")
-    queue["priority"] = 1.0 - queue["confidence"].astype(float)
+    queue["priority"] = np.fmax(1.0 - queue["confidence"].astype(float), flag_priority)
     queue["_unlabeled"] = queue["label"].isna()
     queue = queue.sort_values(["priority", "_unlabeled", "n_judgements", "item_id"],
                               ascending=[False, False, False, True], kind="stable")
@@ -113,6 +127,17 @@ def adjudicate(
         writes.register_schema(connection, schema)
         writes.append_annotations(connection, row, None, writes.utcnow())
     return Adjudication(item_id, canonical, reviewer, note, schema.version, decided_at, previous)
+
+
+def open_flags(workspace: Workspace) -> pd.DataFrame:
+    """The latest likely-label-error flag of each item: ``item_id``, ``given_label``, ``suggested_label``,
+    ``score``."""
+    f = t.label_issue_flags.c
+    with workspace.reading() as connection:
+        result = connection.execute(select(f.item_id, f.given_label, f.suggested_label, f.score)
+                                    .order_by(f.flag_id))
+        frame = pd.DataFrame(result.all(), columns=["item_id", "given_label", "suggested_label", "score"])
+    return frame.drop_duplicates("item_id", keep="last").reset_index(drop=True)
 
 
 def _current_label(workspace: Workspace, item_id: str) -> str | None:

@@ -27,8 +27,10 @@ __all__ = [
     "eval_results",
     "eval_runs",
     "feedback",
+    "findings",
     "imports",
     "items",
+    "label_issue_flags",
     "metadata",
     "release_labels",
     "releases",
@@ -236,7 +238,37 @@ test_ledger = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 
+label_issue_flags = Table(
+    "label_issue_flags",
+    metadata,
+    Column("flag_id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), nullable=False, index=True),
+    Column("given_label", Text, nullable=False, comment="the label judged likely wrong"),
+    Column("suggested_label", Text),
+    Column("score", Float, nullable=False, comment="label quality in [0, 1], low is worse"),
+    Column("method", Text, nullable=False, comment="how the issue was found, e.g. confident learning on features"),
+    Column("release_name", ID),
+    Column("flagged_at", DateTime, nullable=False),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("finding_id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False, index=True, comment="one recorded run of a check"),
+    Column("source", Text, nullable=False, comment="what was checked, e.g. 'leakage data/features.parquet'"),
+    Column("release_name", ID),
+    Column("check", String(255), nullable=False),
+    Column("what", Text, nullable=False),
+    Column("where", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("score", Float),
+    Column("evidence", JSON, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
 APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")
 """Tables whose rows are never updated or deleted once written."""
-RECORD_TABLES = ("eval_runs", "eval_results", "feedback", "splits", "split_assignments", "split_seals", "test_ledger")
+RECORD_TABLES = ("eval_runs", "eval_results", "feedback", "splits", "split_assignments", "split_seals", "test_ledger",
+                 "label_issue_flags", "findings")
 """Records of what was measured: append-only like ground truth (a run is never rewritten)."""

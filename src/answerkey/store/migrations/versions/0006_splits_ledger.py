@@ -1,4 +1,5 @@
-"""Splits of a release (versioned until sealed), seals of test splits, and the test-set ledger; all append-only.
+"""Splits of a release (versioned until sealed), seals of test splits, the test-set ledger, and likely label
+errors flagged for review, and the findings of recorded check runs; all append-only.
 
 A seal is refused in the database too: once a release's test split is sealed, no new split version or
 assignment for that release can be inserted, whichever client writes.
@@ -18,7 +19,7 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-TABLES = ("splits", "split_assignments", "split_seals", "test_ledger")
+TABLES = ("splits", "split_assignments", "split_seals", "test_ledger", "label_issue_flags", "findings")
 SEALED = "split of a sealed release: its test split is frozen; cut a new release for a new split"
 
 
@@ -67,6 +68,33 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.DateTime, nullable=False),
     )
     op.create_index("ix_test_ledger_release_name", "test_ledger", ["release_name"])
+    op.create_table(
+        "label_issue_flags",
+        sa.Column("flag_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("item_id", sa.String(255), sa.ForeignKey("items.item_id"), nullable=False),
+        sa.Column("given_label", sa.Text, nullable=False),
+        sa.Column("suggested_label", sa.Text),
+        sa.Column("score", sa.Float, nullable=False),
+        sa.Column("method", sa.Text, nullable=False),
+        sa.Column("release_name", sa.String(255)),
+        sa.Column("flagged_at", sa.DateTime, nullable=False),
+    )
+    op.create_index("ix_label_issue_flags_item_id", "label_issue_flags", ["item_id"])
+    op.create_table(
+        "findings",
+        sa.Column("finding_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.String(64), nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("release_name", sa.String(255)),
+        sa.Column("check", sa.String(255), nullable=False),
+        sa.Column("what", sa.Text, nullable=False),
+        sa.Column("where", sa.Text, nullable=False),
+        sa.Column("severity", sa.String(16), nullable=False),
+        sa.Column("score", sa.Float),
+        sa.Column("evidence", sa.JSON, nullable=False),
+        sa.Column("recorded_at", sa.DateTime, nullable=False),
+    )
+    op.create_index("ix_findings_run_id", "findings", ["run_id"])
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute(
