@@ -20,6 +20,7 @@ from answerkey.cli import (
     feedback_cmd,
     golden_cmd,
     import_cmds,
+    leakage_cmd,
     release_cmds,
     review_cmds,
     schema_cmds,
@@ -66,6 +67,7 @@ golden_cmd.register(app)
 context_cmd.register(app)
 feedback_cmd.register(app)
 split_cmds.register(app)
+leakage_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -2,8 +2,9 @@
 
 - ``handled_by_team``: the support team that finally handled the ticket, set after the ticket was labeled;
   it names the intent almost always (a post-outcome field, the "contract sent" pattern).
-- ``ticket_number``: assigned in creation order, so it encodes time, and the label names changed with the
-  schema (``billing`` split in two at month 12): the id predicts the label without meaning anything.
+- ``ticket_number``: the help desk numbers tickets in creation order, so the id encodes time; tickets from the
+  web-shop integration (mostly shipping) come numbered from a block of their own, so the id also names the
+  source. Either way the id predicts the label without meaning anything.
 - ``customer_refund_rate``: each customer's share of refund tickets, computed over the whole set including
   the ticket itself (target encoding without folds).
 - ``message_words``, ``segment``, ``customer_tenure_days``: honest features known when the ticket arrives.
@@ -28,6 +29,14 @@ _TEAMS = {"billing": "finance", "billing_refund": "finance", "billing_question":
           "feature_request": "product", "shipping": "logistics", "other": "front-desk"}
 
 
+def _ticket_numbers(from_shop: np.ndarray) -> np.ndarray:
+    """Help-desk numbers from 100001 in creation order; the shop integration's from 900001 in its own order."""
+    numbers = np.empty(len(from_shop), dtype=np.int64)
+    numbers[~from_shop] = 100_001 + np.arange(int((~from_shop).sum()))
+    numbers[from_shop] = 900_001 + np.arange(int(from_shop.sum()))
+    return numbers
+
+
 def ticket_features(items: pd.DataFrame, labels: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
     """One row per labeled ticket: the features above, the label (``intent``) and when it was known.
 
@@ -46,8 +55,8 @@ def ticket_features(items: pd.DataFrame, labels: pd.DataFrame, seed: int = 7) ->
     labeled_at = pd.to_datetime(frame["labeled_at"])
     return pd.DataFrame({
         "item_id": frame["item_id"],
-        "ticket_number": np.arange(100_001, 100_001 + n),
-        "message_words": frame["text"].str.split().str.len(),
+        "ticket_number": _ticket_numbers(frame["label"].eq("shipping").to_numpy() & (rng.random(n) < 0.9)),
+        "message_words": frame["text"].map(lambda text: len(str(text).split())),
         "segment": frame["segment"],
         "customer_tenure_days": ((frame["created_at"] - first_seen).dt.days + rng.integers(30, 900, n)),
         "customer_refund_rate": refund.groupby(frame["group_id"]).transform("mean").round(4),
