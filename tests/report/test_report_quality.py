@@ -68,3 +68,20 @@ def test_the_analytics_section_shows_the_baseline_run_and_its_context_gaps(repor
     assert "describe column subscriptions.is_trial" in analytics
     assert "retire table mrr_legacy" in analytics
     assert "&amp;#x27;" not in report  # table cells are escaped once
+
+
+def test_the_splits_section_shows_the_seal_the_overused_test_set_and_the_contamination(report: str) -> None:
+    splits = section(report, "splits")
+    assert "test split sealed" in splits
+    assert "looked at 12 times" in splits
+    assert "cut a fresh test set" in splits
+    for tier in ("exact", "near_text", "group", "conflicting_labels"):
+        assert f"<td>{tier}</td>" in splits
+
+
+def test_the_leakage_section_finds_the_demos_three_planted_leaks(report: str) -> None:
+    leakage = section(report, "leakage")
+    assert re.search(r"<td>error</td><td>handled_by_team</td><td>[^<]*after the label is known", leakage)
+    assert re.search(r"<td>error</td><td>customer_refund_rate</td><td>[^<]*target encoding", leakage)
+    assert re.search(r"<td>warning</td><td>ticket_number</td><td>[^<]*identifier", leakage)
+    assert "message_words" not in leakage

@@ -101,14 +101,17 @@ def check(
 ) -> None:
     """Contamination across splits: exact and near duplicates, shared groups, temporal overlap, conflicting labels.
 
-    Exits 1 when a finding is an error.
+    The findings are recorded in the workspace (the report shows the latest check). Exits 1 when a finding
+    is an error.
     """
     from answerkey.project.split_check import check_split
 
     if not 0.0 < threshold <= 1.0:
         raise ParameterError.invalid("--threshold", "a Jaccard similarity in (0, 1]", threshold)
     state: State = ctx.obj
-    result = check_split(state.open(), release, threshold=threshold, text_columns=text, numeric_columns=numeric)
+    workspace = state.open()
+    result = check_split(workspace, release, threshold=threshold, text_columns=text, numeric_columns=numeric)
+    result.record(workspace)
     findings = result.findings(limit_per_tier=None if as_json else limit)
     if as_json:
         print_json(result.to_dict())

@@ -12,7 +12,7 @@ from answerkey.config import CONFIG_FILE
 from answerkey.demo import DemoData, generate_demo
 from answerkey.errors import WorkspaceError
 from answerkey.project.imports import import_annotations, import_items
-from answerkey.project.releases import Release, create_release, diff_releases
+from answerkey.project.releases import Release, create_release, diff_releases, get_release
 from answerkey.project.workspace import Workspace
 from answerkey.schema import dump_schema
 
@@ -62,9 +62,45 @@ def build_demo(directory: str | Path, *, seed: int = 7, n_items: int = 5000, for
     last = data.annotations["created_at"].max()
     after = create_release(workspace, _month(last), note=f"ground truth under schema v{data.schema_v2.version}")
     diff_releases(workspace, before.name, after.name)
+    _trust_demo(workspace, after.name, data_dir)
     build_analytics_demo(root)
     report = render_report(workspace)
     return DemoResult(workspace, [before, after], report, data_dir)
+
+
+def _trust_demo(workspace: Workspace, release: str, data_dir: Path) -> None:
+    """What a team does before training: a split that is checked, sealed and looked at too often; a features
+    table checked for leakage; likely label errors sent to review."""
+    from answerkey.demo.leaks import FEATURE_TIMES, ticket_features
+    from answerkey.project.findings_log import record_findings
+    from answerkey.project.leakage import file_leakage
+    from answerkey.project.ledger import record_evaluation
+    from answerkey.project.split_check import check_split
+    from answerkey.project.splits import create_split, release_items, seal_split
+    from answerkey.splits.assign import parse_strategy
+    from answerkey.store import reads
+
+    create_split(workspace, release, parse_strategy("stratified", test=0.2, validation=0.1, seed=7), by="dana")
+    check_split(workspace, release).record(workspace)
+    seal_split(workspace, release, by="dana")
+    for look, (model, f1) in enumerate([("router-v1", 0.71), ("router-v2", 0.74), ("router-v2", 0.75),
+                                        ("router-v3", 0.77), ("router-v3", 0.78), ("router-v3", 0.78),
+                                        ("router-v4", 0.80), ("router-v4", 0.80), ("router-v4", 0.81),
+                                        ("router-v4", 0.81), ("router-v5", 0.82), ("router-v5", 0.83)]):
+        record_evaluation(workspace, release, model, {"macro_f1": f1}, by="dana" if look % 3 else "lee",
+                          purpose="final check" if look == 0 else "tuning the routing model")
+    with workspace.reading() as connection:
+        annotations = reads.annotations_frame(connection, exclude_sources=("behavioral", "synthetic", "model"))
+    labeled_at = annotations.groupby("item_id")["created_at"].max().rename("labeled_at").reset_index()
+    items = release_items(workspace, release).drop(columns="label")
+    labels = get_release(workspace, release).labels
+    labels = labels[labels["status"] == "agreed"][["item_id", "label"]].merge(labeled_at, on="item_id")
+    features = ticket_features(items, labels)
+    features.to_parquet(data_dir / "ticket_features.parquet", index=False)
+    FEATURE_TIMES.to_csv(data_dir / "feature_times.csv", index=False)
+    report = file_leakage(data_dir / "ticket_features.parquet", "intent", label_time="labeled_at",
+                          feature_times=data_dir / "feature_times.csv")
+    record_findings(workspace, report.findings, "leakage ticket_features.parquet", release)
 
 
 def _write_files(data: DemoData, folder: Path) -> dict[str, Path]:
