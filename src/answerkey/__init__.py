@@ -37,7 +37,9 @@ from answerkey.quality.agreement import (
 )
 from answerkey.quality.annotators import annotator_profiles
 from answerkey.quality.drift import annotation_drift, label_lineage
+from answerkey.quality.leakage import LeakageReport, check_leakage
 from answerkey.schema import LabelingSchema, check_schema, diff_schemas, load_schema
+from answerkey.splits import assign_splits, contamination_pairs, parse_strategy
 
 __version__ = "0.1.0"
 
@@ -47,6 +49,7 @@ __all__ = [
     "Finding",
     "ImportValidationError",
     "LabelingSchema",
+    "LeakageReport",
     "NotFoundError",
     "ParameterError",
     "RowProblem",
@@ -59,10 +62,13 @@ __all__ = [
     "agreement",
     "annotation_drift",
     "annotator_profiles",
+    "assign_splits",
     "brennan_prediger",
+    "check_leakage",
     "check_schema",
     "cohen_kappa",
     "consensus",
+    "contamination_pairs",
     "create_release",
     "diff_schemas",
     "export_release",
@@ -75,6 +81,7 @@ __all__ = [
     "label_lineage",
     "load_schema",
     "majority_vote",
+    "parse_strategy",
     "percent_agreement",
     "scott_pi",
     "weighted_majority",

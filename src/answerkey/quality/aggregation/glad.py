@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from answerkey.errors import ParameterError
 from answerkey.quality.aggregation._encoding import EncodedJudgements, encode_judgements
@@ -172,6 +171,8 @@ class GLAD:
                                        np.bincount(data.item, weights=residual * z, minlength=n)])
             gradient -= precision * gap
             return -(float(value) - 0.5 * precision * float(gap @ gap)), -gradient
+
+        from scipy.optimize import minimize  # lazily: scipy.optimize costs the CLI 0.1 s at start
 
         result = minimize(negative, params, jac=True, method="L-BFGS-B",
                           options={"maxiter": self.m_step_max_iter})
