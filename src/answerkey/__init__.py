@@ -37,7 +37,10 @@ from answerkey.quality.agreement import (
 )
 from answerkey.quality.annotators import annotator_profiles
 from answerkey.quality.drift import annotation_drift, label_lineage
+from answerkey.quality.label_errors import LabelIssues, find_label_issues, label_issues
+from answerkey.quality.label_errors_multilabel import MultiLabelIssues, multilabel_issues
 from answerkey.quality.leakage import LeakageReport, check_leakage
+from answerkey.quality.out_of_sample import out_of_sample_probabilities
 from answerkey.schema import LabelingSchema, check_schema, diff_schemas, load_schema
 from answerkey.splits import assign_splits, contamination_pairs, parse_strategy
 
@@ -48,8 +51,10 @@ __all__ = [
     "DawidSkene",
     "Finding",
     "ImportValidationError",
+    "LabelIssues",
     "LabelingSchema",
     "LeakageReport",
+    "MultiLabelIssues",
     "NotFoundError",
     "ParameterError",
     "RowProblem",
@@ -72,15 +77,19 @@ __all__ = [
     "create_release",
     "diff_schemas",
     "export_release",
+    "find_label_issues",
     "fleiss_kappa",
     "gwet_ac1",
     "import_annotations",
     "import_items",
     "import_label_studio",
     "krippendorff_alpha",
+    "label_issues",
     "label_lineage",
     "load_schema",
     "majority_vote",
+    "multilabel_issues",
+    "out_of_sample_probabilities",
     "parse_strategy",
     "percent_agreement",
     "scott_pi",

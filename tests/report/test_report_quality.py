@@ -85,3 +85,12 @@ def test_the_leakage_section_finds_the_demos_three_planted_leaks(report: str) ->
     assert re.search(r"<td>error</td><td>customer_refund_rate</td><td>[^<]*target encoding", leakage)
     assert re.search(r"<td>warning</td><td>ticket_number</td><td>[^<]*identifier", leakage)
     assert "message_words" not in leakage
+
+
+def test_the_label_errors_section_shows_flagged_items_waiting_in_the_review_queue(report: str) -> None:
+    errors = section(report, "label-errors")
+    flagged = re.search(r"([\d,]+) items flagged as likely label errors; ([\d,]+) still wait", errors)
+    assert flagged
+    assert int(flagged.group(1).replace(",", "")) >= 20
+    assert int(flagged.group(2).replace(",", "")) >= 1
+    assert "<th>more likely</th>" in errors

@@ -20,6 +20,7 @@ from answerkey.cli import (
     feedback_cmd,
     golden_cmd,
     import_cmds,
+    label_issues_cmd,
     leakage_cmd,
     release_cmds,
     review_cmds,
@@ -68,6 +69,7 @@ context_cmd.register(app)
 feedback_cmd.register(app)
 split_cmds.register(app)
 leakage_cmd.register(app)
+label_issues_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -73,6 +73,7 @@ def _trust_demo(workspace: Workspace, release: str, data_dir: Path) -> None:
     table checked for leakage; likely label errors sent to review."""
     from answerkey.demo.leaks import FEATURE_TIMES, ticket_features
     from answerkey.project.findings_log import record_findings
+    from answerkey.project.label_issues import release_label_issues
     from answerkey.project.leakage import file_leakage
     from answerkey.project.ledger import record_evaluation
     from answerkey.project.split_check import check_split
@@ -101,6 +102,7 @@ def _trust_demo(workspace: Workspace, release: str, data_dir: Path) -> None:
     report = file_leakage(data_dir / "ticket_features.parquet", "intent", label_time="labeled_at",
                           feature_times=data_dir / "feature_times.csv")
     record_findings(workspace, report.findings, "leakage ticket_features.parquet", release)
+    release_label_issues(workspace, release).queue(workspace)
 
 
 def _write_files(data: DemoData, folder: Path) -> dict[str, Path]:
