@@ -38,6 +38,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_consensus.py
 	$(PY) benchmarks/bench_eval.py
 	$(PY) benchmarks/bench_label_errors.py
+	$(PY) benchmarks/bench_label_issues.py
 	$(PY) benchmarks/bench_contamination.py
 
 clean:
