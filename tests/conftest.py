@@ -1,5 +1,7 @@
-"""Shared fixtures: a workspace on every store backend (SQLite file and PostgreSQL), for real.
+"""Shared fixtures: a workspace on every store backend (SQLite file and PostgreSQL), for real, and the
+monitoring engines (DuckDB in memory; a local Spark session through Ibis, which needs Java).
 
+Test modules import helpers from here (``from conftest import ...``), so this is the only conftest.py.
 PostgreSQL tests run in a schema of their own inside ANSWERKEY_TEST_POSTGRES_URL (default: the local
 server on 127.0.0.1:5432, database ``test``). Without a server they skip, except under CI=true, where a
 missing service is a failure.
@@ -8,10 +10,12 @@ missing service is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -108,3 +112,35 @@ def items_csv(tmp_path: Path) -> Path:
     """Three items with a text payload."""
     return write_text(tmp_path / "items.csv", "item_id,text,segment\nT1,refund please,smb\nT2,app crashes,"
                       "enterprise\nT3,cannot log in,smb\n")
+
+
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[Any]:
+    """One local Spark session for the whole test run (2 cores, no UI, few shuffle partitions)."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        message = "Spark needs Java and none is installed"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI=true: a missing service is a failure)")
+        pytest.skip(message)
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("answerkey-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "1g")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Any:
+    """An Ibis connection: DuckDB in memory, or Ibis's PySpark backend on the shared local session."""
+    import ibis
+
+    if request.param == "duckdb":
+        return ibis.duckdb.connect()
+    return ibis.pyspark.connect(request.getfixturevalue("spark_session"))

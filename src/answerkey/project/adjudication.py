@@ -52,9 +52,11 @@ def review_queue(
     flagged = pd.Series((flag["given_label"] == flag["label"]).to_numpy(), index=labels.index)
     queue = labels[(doubtful | flagged) & ~decided_by_authority].copy()
     flag.index = labels.index
-    queue["reason"] = [("disputed" if s == "disputed" else "low confidence") if d else "likely label error"
-                       for s, d in zip(queue["status"], doubtful[queue.index], strict=True)]
-    queue.loc[doubtful[queue.index] & flagged[queue.index], "reason"] += "; likely label error"
+    queue["reason"] = pd.Series([
+        "; ".join(([("disputed" if s == "disputed" else "low confidence")] if d else []) + (
+            ["likely label error"] if f else []))
+        for s, d, f in zip(queue["status"], doubtful[queue.index], flagged[queue.index], strict=True)],
+        index=queue.index, dtype=object)
     queue["suggested_label"] = flag.loc[queue.index, "suggested_label"].where(flagged[queue.index], None)
     flag_priority = (1.0 - flag.loc[queue.index, "score"].astype(float)).where(flagged[queue.index], 0.0)
     judgements = workspace_judgements(workspace, sources=GROUND_TRUTH_SOURCES)

@@ -30,7 +30,7 @@ def label_errors_section(workspace: Workspace) -> str:
         return ("<p>No likely label errors recorded. Find them with <code>answerkey label-issues --release NAME "
                 "--queue</code>.</p>")
     queue = review_queue(workspace, limit=None)
-    open_items = queue[queue["reason"].str.contains("likely label error")]
+    open_items = queue[queue["reason"].astype(str).str.contains("likely label error")]
     moves = flags.groupby(["given_label", "suggested_label"]).size().rename("n").reset_index()
     moves = moves.sort_values("n", ascending=False, kind="stable").head(8)
     rows = [[r["item_id"], r["label"], r["suggested_label"], f"{r['priority']:.2f}", r["votes"]]
