@@ -46,6 +46,12 @@ authority = ["adjudicated", "expert"]
 [splits]
 # The test-set ledger warns once a sealed test set has been evaluated more than this many times.
 test_looks_warning = 10
+
+[staleness]
+# Ground truth older than this is due for review (`answerkey staleness`); per segment below.
+review_every_days = 180
+# [staleness.segments]
+# enterprise = 90
 """
 
 
@@ -61,6 +67,8 @@ class WorkspaceConfig:
     consensus_method: str = "auto"
     authority: tuple[str, ...] = ("adjudicated", "expert")
     test_looks_warning: int = 10
+    review_every_days: int = 180
+    segment_review_days: tuple[tuple[str, int], ...] = ()
 
 
 def find_workspace(start: Path | None = None) -> Path:
@@ -97,6 +105,11 @@ def load_config(root: Path) -> WorkspaceConfig:
         authority=_authority(path, truth.get("authority", ["adjudicated", "expert"])),
         test_looks_warning=_positive_int(path, "[splits] test_looks_warning",
                                          data.get("splits", {}).get("test_looks_warning", 10)),
+        review_every_days=_positive_int(path, "[staleness] review_every_days",
+                                        data.get("staleness", {}).get("review_every_days", 180)),
+        segment_review_days=tuple(
+            (str(segment), _positive_int(path, f"[staleness.segments] {segment}", days))
+            for segment, days in data.get("staleness", {}).get("segments", {}).items()),
     )
 
 

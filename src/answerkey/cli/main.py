@@ -26,6 +26,7 @@ from answerkey.cli import (
     review_cmds,
     schema_cmds,
     split_cmds,
+    staleness_cmd,
     workspace_cmds,
 )
 from answerkey.cli.common import State, err_console
@@ -70,6 +71,7 @@ feedback_cmd.register(app)
 split_cmds.register(app)
 leakage_cmd.register(app)
 label_issues_cmd.register(app)
+staleness_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:
