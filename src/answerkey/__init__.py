@@ -5,6 +5,8 @@ releases. Statistics are pure functions over DataFrames; ``answerkey.project`` i
 and the web UI call.
 """
 
+from typing import Any
+
 from answerkey.errors import (
     AnswerkeyError,
     ImportValidationError,
@@ -76,6 +78,7 @@ __all__ = [
     "contamination_pairs",
     "create_release",
     "diff_schemas",
+    "estimate_performance",
     "export_release",
     "find_label_issues",
     "fleiss_kappa",
@@ -95,3 +98,12 @@ __all__ = [
     "scott_pi",
     "weighted_majority",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Monitoring is imported on first use: Ibis would add half a second to every CLI start."""
+    if name == "estimate_performance":
+        from answerkey.monitoring.estimated import estimate_performance
+
+        return estimate_performance
+    raise AttributeError(f"module 'answerkey' has no attribute {name!r}")

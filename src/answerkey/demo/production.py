@@ -2,8 +2,8 @@
 SMB segment and a drift in month 4, written as the files a monitoring job reads. Pure: frames in, frames out.
 
 - Predictions: ``prediction_id``, ``model``, ``model_version``, ``predicted_at``, ``segment``, ``channel``,
-  ``message_words``, ``customer_tenure_days``, ``prediction`` (the queue), ``score`` (the model's confidence in
-  it) and ``correct_score`` (the same confidence, for the binary "routed right" view).
+  ``message_words``, ``customer_tenure_days``, ``prediction`` (the queue) and ``confidence`` (the model's
+  probability for that queue; not a binary score, so monitoring treats the task as multiclass).
 - Outcomes: ``prediction_id``, ``outcome`` (the queue that resolved the ticket), ``observed_at``: a median of
   three days after the prediction with a long tail; about 8% never arrive, and the newest have not yet.
 - The training reference: the same columns with outcomes, from the quarter before deployment.
@@ -63,7 +63,7 @@ def _tickets(rng: np.random.Generator, start: pd.Timestamp, days: int, per_day: 
         "message_words": words,
         "customer_tenure_days": rng.gamma(2.0, np.where(smb, 150, 400)).round().astype(int),
         "prediction": np.asarray(QUEUES, dtype=object)[predicted],
-        "score": probabilities.max(axis=1).round(6),
+        "confidence": probabilities.max(axis=1).round(6),
         "outcome": np.asarray(QUEUES, dtype=object)[truth],
     })
 
