@@ -22,6 +22,7 @@ from answerkey.cli import (
     import_cmds,
     label_issues_cmd,
     leakage_cmd,
+    monitor_cmds,
     release_cmds,
     review_cmds,
     schema_cmds,
@@ -72,6 +73,7 @@ split_cmds.register(app)
 leakage_cmd.register(app)
 label_issues_cmd.register(app)
 staleness_cmd.register(app)
+monitor_cmds.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

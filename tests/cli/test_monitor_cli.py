@@ -1,0 +1,50 @@
+"""``answerkey monitor`` and ``answerkey drift`` on the demo router's files, with --json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_consensus_cli import answerkey
+
+from answerkey.demo.production import generate_production
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("production")
+    data = generate_production(per_day=40)
+    data.predictions.to_parquet(folder / "predictions.parquet", index=False)
+    data.outcomes.to_parquet(folder / "outcomes.parquet", index=False)
+    data.reference.drop(columns=["outcome", "observed_at"]).to_parquet(folder / "reference.parquet", index=False)
+    return folder
+
+
+def test_monitor_reports_lag_and_the_month_four_drop_in_accuracy(files: Path) -> None:
+    result = answerkey("monitor", files / "predictions.parquet", files / "outcomes.parquet", "--window", "month",
+                       "--as-of", "2026-10-31", "--json", cwd=files)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert 0.8 < report["lag"]["coverage"] < 0.95
+    accuracy = [r["value"] for r in report["realized"] if r["metric"] == "accuracy"]
+    assert len(accuracy) == 6
+    assert min(accuracy[:3]) > max(accuracy[3:]) + 0.05
+
+
+def test_drift_flags_the_shifted_columns_and_not_the_stable_one(files: Path) -> None:
+    result = answerkey("drift", files / "reference.parquet", files / "predictions.parquet", "--column", "segment",
+                       "--column", "channel", "--column", "message_words", "--json", cwd=files)
+    assert result.returncode == 0, result.stderr
+    columns = {c["column"]: c for c in json.loads(result.stdout)["columns"]}
+    assert columns["segment"]["drifted"]
+    assert columns["message_words"]["drifted"]
+    assert not columns["channel"]["drifted"]
+    assert {"column", "method", "statistic", "effect_size", "p_value", "drifted"} <= set(columns["channel"])
+
+
+def test_monitor_on_a_missing_file_exits_2_naming_it(files: Path) -> None:
+    result = answerkey("monitor", files / "nope.parquet", cwd=files)
+    assert result.returncode == 2
+    assert "nope.parquet" in result.stderr
+    assert "Traceback" not in result.stderr
