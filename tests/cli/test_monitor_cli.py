@@ -48,3 +48,14 @@ def test_monitor_on_a_missing_file_exits_2_naming_it(files: Path) -> None:
     assert result.returncode == 2
     assert "nope.parquet" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_drift_json_stays_valid_when_a_constant_reference_column_moves(tmp_path: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"x": [1.0] * 500}).to_parquet(tmp_path / "ref.parquet", index=False)
+    pd.DataFrame({"x": [1.0] * 250 + [2.0] * 250}).to_parquet(tmp_path / "cur.parquet", index=False)
+    result = answerkey("drift", tmp_path / "ref.parquet", tmp_path / "cur.parquet", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Infinity" not in result.stdout
+    assert json.loads(result.stdout)["columns"][0]["drifted"]

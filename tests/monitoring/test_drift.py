@@ -214,6 +214,17 @@ def test_new_and_vanished_categories_are_listed(frames: tuple[pd.DataFrame, pd.D
     assert row(drift(*frames), "color")["drifted"]
 
 
+def test_categories_beyond_the_most_frequent_are_counted_together_as_other() -> None:
+    reference = pd.DataFrame({"c": ["a"] * 50 + ["b"] * 30 + ["c"] * 15 + ["d"] * 5})
+    current = pd.DataFrame({"c": ["a"] * 40 + ["b"] * 30 + ["e"] * 20 + ["d"] * 10})
+    details = row(drift(reference, current, max_categories=3), "c")["details"]
+    # by count over both tables: a 90, b 60, e 20 | c 15, d 15 together
+    assert details["categories"] == ["a", "b", "e", "(other)"]
+    assert details["reference_counts"] == [50, 30, 0, 20]
+    assert details["current_counts"] == [40, 30, 20, 10]
+    assert details["new_categories"] == ["e"]
+
+
 def test_the_default_method_is_ks_below_1000_values_and_wasserstein_above(
         frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     reference, current = frames

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,10 +23,20 @@ def register(app: typer.Typer) -> None:
     app.command("drift")(drift_command)
 
 
+def _plain(value: Any) -> Any:
+    """JSON-safe: timestamps as text, infinities and NaN as null (JSON has no Infinity), nested too."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value) if hasattr(value, "isoformat") else value
+
+
 def _records(frame: Any) -> list[dict[str, Any]]:
     cleaned = frame.astype(object).where(frame.notna(), None)
-    return [{k: (str(v) if hasattr(v, "isoformat") else v) for k, v in row.items()}
-            for row in cleaned.to_dict("records")]
+    return [{k: _plain(v) for k, v in row.items()} for row in cleaned.to_dict("records")]
 
 
 def monitor_command(
