@@ -93,7 +93,7 @@ def _trust_demo(workspace: Workspace, release: str, data_dir: Path) -> None:
     with workspace.reading() as connection:
         annotations = reads.annotations_frame(connection, exclude_sources=("behavioral", "synthetic", "model"))
     labeled_at = annotations.groupby("item_id")["created_at"].max().rename("labeled_at").reset_index()
-    items = release_items(workspace, release).drop(columns="label")
+    items = release_items(workspace, release).drop(columns=["label", "status"])
     labels = get_release(workspace, release).labels
     labels = labels[labels["status"] == "agreed"][["item_id", "label"]].merge(labeled_at, on="item_id")
     features = ticket_features(items, labels)

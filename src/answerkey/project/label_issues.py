@@ -66,7 +66,7 @@ def release_label_issues(
     labels = frozen.labels
     labels = labels[(labels["status"] == "agreed") & labels["label"].notna()]
     if features is None:
-        frame = release_items(workspace, release).drop(columns=["label", "payload"])
+        frame = release_items(workspace, release).drop(columns=["label", "status", "payload"])
         text, numeric = detect_columns(frame)
         categorical = [c for c in frame.columns if c not in (*ITEM_COLUMNS, *text, *numeric)
                        and frame[c].nunique() <= max(50, len(frame) // 100)]

@@ -114,7 +114,7 @@ def evaluate_on_test(
     test_ids = set(split.assignments.loc[split.assignments["split"] == "test", "item_id"])
     test = frame[frame["item_id"].isin(test_ids)].reset_index(drop=True)
     truth = test["label"].astype(object).to_numpy()
-    predicted = np.asarray(list(predict(test.drop(columns=["label", "payload"]))), dtype=object)
+    predicted = np.asarray(list(predict(test.drop(columns=["label", "status", "payload"]))), dtype=object)
     if len(predicted) != len(test):
         raise ParameterError.invalid("predict", f"one prediction per test item ({len(test)})", len(predicted))
     labeled = pd.notna(truth)

@@ -11,8 +11,7 @@ import pandas as pd
 from answerkey.errors import ParameterError
 from answerkey.findings import Finding, Severity
 from answerkey.project.findings_log import record_findings
-from answerkey.project.releases import get_release
-from answerkey.project.splits import ITEM_COLUMNS, get_split, release_items, verify_seal
+from answerkey.project.splits import RESERVED, get_split, release_items, verify_seal
 from answerkey.project.workspace import Workspace
 from answerkey.splits.contamination import contamination_findings, contamination_pairs, summary
 
@@ -24,7 +23,7 @@ TEXT_MIN_WORDS = 3.0
 
 def detect_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """The payload's text columns (strings of several words) and numeric columns, in column order."""
-    skip = {*ITEM_COLUMNS, "payload", "label", "split", *exclude}
+    skip = {*RESERVED, *exclude}
     text, numeric = [], []
     for column in frame.columns:
         if column in skip:
@@ -86,7 +85,8 @@ def check_split(
     tier runs on a time split, with its time column.
     """
     split = get_split(workspace, release)
-    frame = release_items(workspace, release).merge(split.assignments, on="item_id", how="inner")
+    items = release_items(workspace, release)
+    frame = items.merge(split.assignments, on="item_id", how="inner")
     strategy, _, column = split.strategy.partition(":")
     group = column if strategy == "group" else ("group_id" if frame["group_id"].notna().any() else None)
     time = column if strategy == "time" else None
@@ -98,10 +98,9 @@ def check_split(
         if unknown:
             raise ParameterError.invalid(name, f"columns of the items ({', '.join(map(str, frame.columns))})",
                                          unknown)
-    inputs = frame.drop(columns=["payload"])
-    status = get_release(workspace, release).labels.set_index("item_id")["status"]
+    inputs = frame.drop(columns=["payload", "status"])
     # only labels of the release's schema can conflict; an outdated label names a class that no longer exists
-    inputs["label"] = inputs["label"].where(inputs["item_id"].map(status).eq("agreed"), None)
+    inputs["label"] = inputs["label"].where(frame["status"].eq("agreed"), None)
     if time:
         inputs[time] = pd.to_datetime(inputs[time], errors="coerce", utc=True)
     pairs = contamination_pairs(inputs, split="split", item_id="item_id", text_columns=text,
@@ -109,4 +108,4 @@ def check_split(
                                 threshold=threshold)
     columns = {"text": text, "numeric": numeric, "group": group, "time": time}
     return SplitCheck(release, split.version, pairs, summary(pairs), columns,
-                      [f for f in verify_seal(workspace, release)])
+                      verify_seal(workspace, release, split, items))

@@ -22,6 +22,8 @@ from answerkey.store import tables as t
 __all__ = ["Split", "create_split", "current_user", "get_split", "release_items", "seal_split", "verify_seal"]
 
 ITEM_COLUMNS = ("item_id", "group_id", "segment", "created_at")
+RESERVED = (*ITEM_COLUMNS, "payload", "label", "status", "split")
+"""Columns :func:`release_items` adds; payload fields of these names are dropped, not overwritten."""
 
 
 @dataclass(frozen=True)
@@ -66,15 +68,15 @@ def current_user() -> str:
 
 def release_items(workspace: Workspace, release: str) -> pd.DataFrame:
     """The release's items, one row each: id, group, segment, time, payload fields as columns, the payload
-    dict (``payload``) and the frozen label (``label``)."""
+    dict (``payload``), the frozen label (``label``) and its status (``status``)."""
     labels = get_release(workspace, release).labels
     with workspace.reading() as connection:
         items = reads.items_frame(connection)
     items = items[items["item_id"].isin(set(labels["item_id"]))].reset_index(drop=True)
     payload = pd.DataFrame(list(items["payload"]), index=items.index) if len(items) else pd.DataFrame(index=items.index)
-    payload = payload.drop(columns=[c for c in payload.columns if c in (*ITEM_COLUMNS, "payload", "label", "split")])
+    payload = payload.drop(columns=[c for c in payload.columns if c in RESERVED])
     frame = pd.concat([items[list(ITEM_COLUMNS)], payload, items[["payload"]]], axis=1)
-    return frame.merge(labels[["item_id", "label"]], on="item_id", how="left")
+    return frame.merge(labels[["item_id", "label", "status"]], on="item_id", how="left")
 
 
 def _seal_row(connection: Connection, release: str) -> dict[str, Any] | None:
@@ -135,8 +137,7 @@ def get_split(workspace: Workspace, release: str, version: int | None = None) ->
                  row["created_at"], assignments, seal)
 
 
-def _test_hash(workspace: Workspace, split: Split) -> tuple[str, int]:
-    frame = release_items(workspace, split.release)
+def _test_hash(split: Split, frame: pd.DataFrame) -> tuple[str, int]:
     test_ids = set(split.assignments.loc[split.assignments["split"] == "test", "item_id"])
     test = frame[frame["item_id"].isin(test_ids)]
     return seal_hash(test), len(test)
@@ -145,7 +146,7 @@ def _test_hash(workspace: Workspace, split: Split) -> tuple[str, int]:
 def seal_split(workspace: Workspace, release: str, by: str | None = None) -> Split:
     """Freeze the release's test split: record a hash of its items, inputs and labels."""
     split = get_split(workspace, release)
-    digest, n_test = _test_hash(workspace, split)
+    digest, n_test = _test_hash(split, release_items(workspace, release))
     if n_test == 0:
         raise StoreError(f"refused to seal release {release!r}: its test split is empty; split it with --test > 0")
     with workspace.transaction() as connection:
@@ -156,14 +157,16 @@ def seal_split(workspace: Workspace, release: str, by: str | None = None) -> Spl
     return get_split(workspace, release)
 
 
-def verify_seal(workspace: Workspace, release: str) -> list[Finding]:
-    """An error when the sealed test items, inputs or labels no longer hash to the recorded seal."""
-    split = get_split(workspace, release)
+def verify_seal(workspace: Workspace, release: str, split: Split | None = None,
+                items: pd.DataFrame | None = None) -> list[Finding]:
+    """An error when the sealed test items, inputs or labels no longer hash to the recorded seal; ``split``
+    and ``items`` (from :func:`release_items`) save reading them again when the caller has them."""
+    split = split or get_split(workspace, release)
     if split.seal is None:
         return [Finding("split.unsealed", "the test split is not sealed: evaluations on it are not recorded and "
                         f"it may still change; seal it with `answerkey split seal {release}`",
                         f"release {release}, split v{split.version}", Severity.INFO)]
-    digest, n_test = _test_hash(workspace, split)
+    digest, n_test = _test_hash(split, items if items is not None else release_items(workspace, release))
     if digest == split.seal["test_hash"] and n_test == split.seal["test_items"]:
         return []
     return [Finding("split.seal_broken",
