@@ -18,7 +18,47 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data.predictions.to_parquet(folder / "predictions.parquet", index=False)
     data.outcomes.to_parquet(folder / "outcomes.parquet", index=False)
     data.reference.drop(columns=["outcome", "observed_at"]).to_parquet(folder / "reference.parquet", index=False)
+    data.reference.to_parquet(folder / "training.parquet", index=False)
     return folder
+
+
+def _monitor(files: Path, *options: object, cwd: Path | None = None) -> dict[str, object]:
+    result = answerkey("monitor", files / "predictions.parquet", files / "outcomes.parquet", "--reference",
+                       files / "training.parquet", "--class-scores-prefix", "p_", "--as-of", "2026-10-31",
+                       "--json", *options, cwd=cwd or files)
+    assert result.returncode == 0, result.stderr
+    report: dict[str, object] = json.loads(result.stdout)
+    return report
+
+
+def test_monitor_against_training_data_estimates_drifts_and_signals(files: Path) -> None:
+    report = _monitor(files, "--by", "segment", "--feature", "message_words", "--feature", "segment")
+    estimated = report["estimated"]
+    assert isinstance(estimated, list)
+    assert {r["metric"] for r in estimated} >= {"accuracy", "roc_auc", "f1"}
+    checks = {f["check"] for f in report["findings"]}  # type: ignore[union-attr]
+    assert "monitor.drift" in checks
+    drifted = {f["where"] for f in report["findings"] if f["check"] == "monitor.drift"}  # type: ignore[union-attr]
+    assert "ticket-router message_words" in drifted
+    assert report["signal"]["decision"] in {"retrain", "refresh_ground_truth"}  # type: ignore[index]
+    assert {r["segment"] for r in report["realized_by_segment"]} == {"smb", "enterprise"}  # type: ignore[union-attr]
+
+
+def test_monitor_records_its_run_for_the_report(files: Path, tmp_path: Path) -> None:
+    assert answerkey("init", "--name", "router", cwd=tmp_path).returncode == 0
+    _monitor(files, "--record", "--no-multivariate", cwd=tmp_path)
+    assert answerkey("report", cwd=tmp_path).returncode == 0
+    html = next(tmp_path.rglob("report.html")).read_text(encoding="utf-8")
+    assert "Ground truth in production" in html
+    assert "ticket-router" in html
+    assert "Signal:" in html
+
+
+def test_a_malformed_column_mapping_exits_2_naming_the_option(files: Path) -> None:
+    result = answerkey("monitor", files / "predictions.parquet", "--column", "predicted=when", cwd=files)
+    assert result.returncode == 2
+    assert "--column" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_monitor_reports_lag_and_the_month_four_drop_in_accuracy(files: Path) -> None:

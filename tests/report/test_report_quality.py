@@ -94,3 +94,15 @@ def test_the_label_errors_section_shows_flagged_items_waiting_in_the_review_queu
     assert int(flagged.group(1).replace(",", "")) >= 20
     assert int(flagged.group(2).replace(",", "")) >= 1
     assert "<th>more likely</th>" in errors
+
+
+def test_the_monitoring_section_shows_the_routers_signal_and_its_charts(report: str) -> None:
+    monitoring = section(report, "monitoring")
+    assert "<h3>ticket-router</h3>" in monitoring
+    assert re.search(r"Signal: (retrain now|refresh the ground truth first)", monitoring)
+    assert "accuracy by window: realized" in monitoring
+    assert re.search(r'font-weight="600">estimated</text>', monitoring)
+    assert "share of each window" in monitoring and "drift by window" in monitoring
+    assert "concept" not in monitoring.split("Signal:")[0]
+    assert "the outcomes contradict the estimate" in monitoring
+    assert re.search(r"Label lag: median \d+\.\d days", monitoring)

@@ -24,6 +24,7 @@ from answerkey.cli import (
     leakage_cmd,
     monitor_cmds,
     release_cmds,
+    report_cmd,
     review_cmds,
     schema_cmds,
     split_cmds,
@@ -74,6 +75,7 @@ leakage_cmd.register(app)
 label_issues_cmd.register(app)
 staleness_cmd.register(app)
 monitor_cmds.register(app)
+report_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -2,8 +2,8 @@
 SMB segment and a drift in month 4, written as the files a monitoring job reads. Pure: frames in, frames out.
 
 - Predictions: ``prediction_id``, ``model``, ``model_version``, ``predicted_at``, ``segment``, ``channel``,
-  ``message_words``, ``customer_tenure_days``, ``prediction`` (the queue) and ``confidence`` (the model's
-  probability for that queue; not a binary score, so monitoring treats the task as multiclass).
+  ``message_words``, ``customer_tenure_days``, ``prediction`` (the queue), ``confidence`` (the model's
+  probability for that queue) and ``p_<queue>``, the probability of each queue (multiclass).
 - Outcomes: ``prediction_id``, ``outcome`` (the queue that resolved the ticket), ``observed_at``: a median of
   three days after the prediction with a long tail; about 8% never arrive, and the newest have not yet.
 - The training reference: the same columns with outcomes, from the quarter before deployment.
@@ -19,9 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["QUEUES", "ProductionData", "generate_production"]
+__all__ = ["QUEUES", "SCORE_COLUMNS", "ProductionData", "generate_production"]
 
-QUEUES = ("finance", "engineering", "identity", "retention", "logistics", "front-desk")
+QUEUES = ("finance", "engineering", "identity", "retention", "logistics", "helpdesk")
+SCORE_COLUMNS = {queue: f"p_{queue}" for queue in QUEUES}
+"""The column with the router's probability of each queue."""
 _MIX = {"enterprise": [0.18, 0.34, 0.2, 0.08, 0.05, 0.15], "smb": [0.24, 0.2, 0.14, 0.12, 0.2, 0.1]}
 _SKILL = {"enterprise": 2.6, "smb": 1.6}
 """How well the router separates queues in each segment (a logit margin): trained mostly on enterprise."""
@@ -50,10 +52,14 @@ def _tickets(rng: np.random.Generator, start: pd.Timestamp, days: int, per_day: 
     mix /= mix.sum(axis=1, keepdims=True)
     truth = (mix.cumsum(axis=1) > rng.random((len(offsets), 1))).argmax(axis=1)
     new_product = launched & (truth == 1) & (rng.random(len(offsets)) < 0.6)
-    skill = np.where(smb, _SKILL["smb"], _SKILL["enterprise"]) - 1.4 * new_product
-    logits = rng.normal(0.0, 1.0, (len(offsets), len(QUEUES)))
-    logits[np.arange(len(offsets)), truth] += skill
-    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    known = np.where(smb, _SKILL["smb"], _SKILL["enterprise"])
+    signal = rng.normal(0.0, 1.0, (len(offsets), len(QUEUES)))
+    signal[np.arange(len(offsets)), truth] += known - 1.4 * new_product
+    # the router's probabilities are the posterior it would compute if tickets were as in training: calibrated
+    # per segment (covariate shift keeps them right), overconfident on the new product (concept shift)
+    logits = known[:, None] * signal + np.log(np.array([_MIX[s] for s in segment]))
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
     predicted = probabilities.argmax(axis=1)
     words = rng.poisson(np.where(new_product, 34, 18)) + 3
     return pd.DataFrame({
@@ -64,6 +70,7 @@ def _tickets(rng: np.random.Generator, start: pd.Timestamp, days: int, per_day: 
         "customer_tenure_days": rng.gamma(2.0, np.where(smb, 150, 400)).round().astype(int),
         "prediction": np.asarray(QUEUES, dtype=object)[predicted],
         "confidence": probabilities.max(axis=1).round(6),
+        **{column: probabilities[:, k].round(6) for k, column in enumerate(SCORE_COLUMNS.values())},
         "outcome": np.asarray(QUEUES, dtype=object)[truth],
     })
 

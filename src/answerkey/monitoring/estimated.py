@@ -8,12 +8,14 @@ weighted p as a positive and 1 - p as a negative. The estimate assumes P(outcome
 where outcomes exist, the realized value is reported beside it and a gap beyond the band is concept shift.
 
 Rows are aggregated in the engine by (chunk, score rounded to ``SCORE_DECIMALS``, prediction); only that
-small table reaches pandas, so an Ibis table of any size can be estimated where it lives.
+small table reaches pandas, so an Ibis table of any size can be estimated where it lives. Class probabilities
+(a mapping for ``score``) and a top-class confidence with string or multiclass outcomes are estimated by
+:mod:`answerkey.monitoring.estimated_multiclass`, with the same chunks, bands and output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,22 +49,22 @@ def _as_ibis(frame: Any, name: str) -> Any:
     raise ParameterError.invalid(name, "a pandas or polars DataFrame or an Ibis table", type(frame).__name__)
 
 
-def _aggregate(table: Any, *, score: str, target: str | None, prediction: str | None, threshold: float,
-               chunk_size: int | None, window: str | None, timestamp: str | None, name: str) -> pd.DataFrame:
-    """Per chunk, rounded score and prediction: rows, outcomes seen, positives, and the chunk's time span."""
+def check_columns(table: Any, wanted: Sequence[str | None], name: str) -> None:
+    """Every named column is in ``table``, else a ParameterError naming the table and the missing columns."""
+    named = [c for c in wanted if c]
+    missing = [c for c in named if c not in table.columns]
+    if missing:
+        raise ParameterError.invalid(name, f"columns {', '.join(named)}",
+                                     f"no {', '.join(missing)} among {', '.join(table.columns)}")
+
+
+def chunked(table: Any, columns: dict[str, Any], *, chunk_size: int | None, window: str | None,
+            timestamp: str | None) -> Any:
+    """``table`` with ``columns`` (plus ``t``, the timestamp) and ``chunk``: its chunk's label, as a string."""
     import ibis
 
-    wanted = [c for c in (score, target, prediction, timestamp) if c]
-    missing = [c for c in wanted if c not in table.columns]
-    if missing:
-        raise ParameterError.invalid(name, f"columns {', '.join(wanted)}",
-                                     f"no {', '.join(missing)} among {', '.join(table.columns)}")
-    predicted = (table[prediction].cast("int64") if prediction else (table[score] >= threshold).cast("int64"))
-    columns: dict[str, Any] = {"s": table[score].cast("float64").round(SCORE_DECIMALS), "pred": predicted}
     if timestamp:
-        columns["t"] = table[timestamp]
-    if target:
-        columns["y"] = table[target].cast("float64")
+        columns = columns | {"t": table[timestamp]}
     rows = table.mutate(**columns)
     if window:
         if not timestamp:
@@ -70,19 +72,34 @@ def _aggregate(table: Any, *, score: str, target: str | None, prediction: str | 
         unit = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}.get(window)
         if unit is None:
             raise ParameterError.invalid("window", "day, week, month or quarter", window)
-        rows = rows.mutate(chunk=rows["t"].truncate(unit).cast("string"))
-    elif chunk_size:
+        return rows.mutate(chunk=rows["t"].truncate(unit).cast("string"))
+    if chunk_size:
         order = [rows["t"]] if timestamp else []
         number = ibis.row_number().over(ibis.window(order_by=order)) if order else ibis.row_number()
-        rows = rows.mutate(chunk=(number // chunk_size).cast("string"))
-    else:
-        rows = rows.mutate(chunk=ibis.literal("all"))
+        return rows.mutate(chunk=(number // chunk_size).cast("string"))
+    return rows.mutate(chunk=ibis.literal("all"))
+
+
+def _aggregate(table: Any, *, score: str, target: str | None, prediction: str | None, threshold: float,
+               chunk_size: int | None, window: str | None, timestamp: str | None, name: str) -> pd.DataFrame:
+    """Per chunk, rounded score and prediction: rows, outcomes seen, positives, and the chunk's time span."""
+    check_columns(table, [score, target, prediction, timestamp], name)
+    predicted = (table[prediction].cast("int64") if prediction else (table[score] >= threshold).cast("int64"))
+    columns: dict[str, Any] = {"s": table[score].cast("float64").round(SCORE_DECIMALS), "pred": predicted}
+    if target:
+        columns["y"] = table[target].cast("float64")
+    rows = chunked(table, columns, chunk_size=chunk_size, window=window, timestamp=timestamp)
     metrics: dict[str, Any] = {"n": rows.count()}
     if target:
         metrics |= {"labeled": rows["y"].notnull().sum(), "positives": rows["y"].sum()}
     if timestamp:
         metrics |= {"start": rows["t"].min(), "end": rows["t"].max()}
     frame: pd.DataFrame = rows.group_by(["chunk", "s", "pred"]).aggregate(**metrics).to_pandas()
+    return checked_scores(frame, score, name)
+
+
+def checked_scores(frame: pd.DataFrame, score: str, name: str) -> pd.DataFrame:
+    """``frame`` if it has rows and a score in every row, else a ParameterError naming the table."""
     if frame.empty:
         raise ParameterError.invalid(name, "at least one row with a score", "no rows")
     if frame["s"].isna().any():
@@ -90,15 +107,19 @@ def _aggregate(table: Any, *, score: str, target: str | None, prediction: str | 
     return frame
 
 
-def _calibration(reference: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Isotonic map from score to P(positive), fitted on the reference's aggregated scores and outcomes."""
+def calibration(reference: pd.DataFrame,
+                needs: str = "outcomes of both classes, to calibrate the scores") -> tuple[np.ndarray, np.ndarray]:
+    """Isotonic map from score to P(positive), fitted on the reference's aggregated scores and outcomes.
+
+    ``reference`` has ``s`` (rounded score), ``labeled`` and ``positives`` per row; the map is returned as the
+    knots ``(scores, probabilities)`` of a piecewise-linear function, for :func:`numpy.interp`.
+    """
     from sklearn.isotonic import IsotonicRegression
 
     by_score = reference.groupby("s")[["labeled", "positives"]].sum()
     by_score = by_score[by_score["labeled"] > 0]
     if by_score.empty or by_score["positives"].sum() in (0, by_score["labeled"].sum()):
-        raise ParameterError.invalid("reference", "outcomes of both classes, to calibrate the scores",
-                                     "one class only")
+        raise ParameterError.invalid("reference", needs, "one class only")
     model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     x = by_score.index.to_numpy(dtype=float)
     weight = by_score["labeled"].to_numpy(dtype=float)
@@ -121,17 +142,24 @@ def _expected(chunk: pd.DataFrame, p: np.ndarray, weight_pos: np.ndarray, weight
     out = {"accuracy": (tp + tn) / total if total else np.nan,
            "precision": tp / (tp + fp) if tp + fp else np.nan, "recall": tp / (tp + fn) if tp + fn else np.nan,
            "f1": 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else np.nan}
-    scores = chunk["s"].to_numpy()
+    out["roc_auc"] = weighted_auc(chunk["s"].to_numpy(), weight_pos, weight_neg)
+    return out
+
+
+def weighted_auc(scores: np.ndarray, weight_pos: np.ndarray, weight_neg: np.ndarray) -> float:
+    """ROC AUC with each row counted ``weight_pos`` times a positive and ``weight_neg`` times a negative.
+
+    Ties count one half, as in the Mann-Whitney U statistic; NaN when either total weight is zero.
+    """
     order = np.argsort(scores, kind="stable")
     s, pos, neg = scores[order], weight_pos[order], weight_neg[order]
-    values, starts = np.unique(s, return_index=True)
-    pos_by = np.add.reduceat(pos, starts) if len(s) else np.array([])
-    neg_by = np.add.reduceat(neg, starts) if len(s) else np.array([])
+    if not len(s):
+        return float("nan")
+    starts = np.unique(s, return_index=True)[1]
+    pos_by, neg_by = np.add.reduceat(pos, starts), np.add.reduceat(neg, starts)
     negatives_below = np.cumsum(neg_by) - neg_by
     pairs = pos_by.sum() * neg_by.sum()
-    out["roc_auc"] = float((pos_by * (negatives_below + 0.5 * neg_by)).sum() / pairs) if pairs > 0 else np.nan
-    del values
-    return out
+    return float((pos_by * (negatives_below + 0.5 * neg_by)).sum() / pairs) if pairs > 0 else float("nan")
 
 
 def _chunk_metrics(frame: pd.DataFrame, xs: np.ndarray, ps: np.ndarray, realized: bool) -> pd.DataFrame:
@@ -155,18 +183,24 @@ def _chunk_metrics(frame: pd.DataFrame, xs: np.ndarray, ps: np.ndarray, realized
 
 
 def estimate_performance(
-    reference: Any, analysis: Any, *, target: str, score: str, prediction: str | None = None,
-    metrics: Sequence[str] = ("roc_auc", "f1", "accuracy"), chunk_size: int | None = None,
-    window: str | None = None, timestamp: str | None = None, threshold: float = 0.5,
+    reference: Any, analysis: Any, *, target: str, score: str | Mapping[Any, str], prediction: str | None = None,
+    metrics: Sequence[str] | None = None, chunk_size: int | None = None, window: str | None = None,
+    timestamp: str | None = None, threshold: float = 0.5,
 ) -> pd.DataFrame:
     """Estimated ROC AUC, F1, accuracy (precision, recall) per chunk of ``analysis``, before outcomes arrive.
 
     Parameters
     ----------
-    reference, analysis : pandas or polars DataFrames or Ibis tables; ``reference`` needs ``target`` (0/1).
-    target : the outcome column (0/1); in ``analysis`` it may be missing or partly null.
-    score : the model's score for the positive class.
-    prediction : the predicted class (0/1); default ``score >= threshold``.
+    reference, analysis : pandas or polars DataFrames or Ibis tables; ``reference`` needs ``target``.
+    target : the outcome column; in ``analysis`` it may be missing or partly null. With a single ``score``
+        column and 0/1 (or boolean) outcomes the problem is binary; otherwise any labels, strings included.
+    score : the model's score for the positive class (binary); or a mapping ``{class: probability column}``
+        (multiclass: metrics are macro averages over the classes); or, with other than 0/1 outcomes, the
+        model's confidence in its predicted class (``prediction``), which estimates ``accuracy`` only.
+    prediction : the predicted class (0/1, or a class label); default ``score >= threshold`` (binary) or the
+        class of the highest probability (mapping).
+    metrics : some of ``roc_auc``, ``f1``, ``accuracy``, ``precision``, ``recall``; default the first three,
+        or ``accuracy`` alone for a top-class confidence.
     chunk_size, window, timestamp : chunks of ``chunk_size`` rows in ``timestamp`` order, or calendar windows
         (``day``, ``week``, ``month``, ``quarter``) of ``timestamp``; neither: one chunk.
 
@@ -183,21 +217,45 @@ def estimate_performance(
     ----------
     NannyML, "Confidence-based Performance Estimation" (CBPE), https://nannyml.readthedocs.io.
     """
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown or not metrics:
-        raise ParameterError.invalid("metrics", f"some of {', '.join(METRICS)}", list(metrics))
+    from answerkey.monitoring import estimated_multiclass as multiclass  # it imports this module's helpers
+
+    chosen = list(metrics) if metrics is not None else None
+    unknown = [m for m in chosen or [] if m not in METRICS]
+    if unknown or chosen == []:
+        raise ParameterError.invalid("metrics", f"some of {', '.join(METRICS)}", chosen)
     if chunk_size is not None and (isinstance(chunk_size, bool) or chunk_size < 1):
         raise ParameterError.invalid("chunk_size", "a positive number of rows", chunk_size)
+    if not isinstance(score, str | Mapping):
+        raise ParameterError.invalid("score", "a column name or a mapping {class: probability column}", score)
     ref_table, analysis_table = _as_ibis(reference, "reference"), _as_ibis(analysis, "analysis")
     has_target = target in analysis_table.columns
-    ref, current = (
-        _aggregate(table, score=score, target=with_target, prediction=prediction, threshold=threshold,
-                   chunk_size=chunk_size, window=window, timestamp=timestamp, name=name)
-        for table, with_target, name in ((ref_table, target, "reference"),
-                                         (analysis_table, target if has_target else None, "analysis")))
-    xs, ps = _calibration(ref)
-    ref_chunks = _chunk_metrics(ref, xs, ps, realized=True)
-    chunks = _chunk_metrics(current, xs, ps, realized=has_target)
+    chunking: dict[str, Any] = {"chunk_size": chunk_size, "window": window, "timestamp": timestamp}
+    if isinstance(score, Mapping):
+        ref_chunks, chunks = multiclass.class_chunks(ref_table, analysis_table, target=target, score=score,
+                                                     prediction=prediction, has_target=has_target, **chunking)
+    elif not multiclass.is_binary(ref_table, target):
+        chosen = multiclass.confidence_metrics(chosen)
+        ref_chunks, chunks = multiclass.confidence_chunks(ref_table, analysis_table, target=target, score=score,
+                                                          prediction=prediction, has_target=has_target, **chunking)
+    else:
+        ref, current = (
+            _aggregate(table, score=score, target=with_target, prediction=prediction, threshold=threshold,
+                       name=name, **chunking)
+            for table, with_target, name in ((ref_table, target, "reference"),
+                                             (analysis_table, target if has_target else None, "analysis")))
+        xs, ps = calibration(ref)
+        ref_chunks = _chunk_metrics(ref, xs, ps, realized=True)
+        chunks = _chunk_metrics(current, xs, ps, realized=has_target)
+    return _band_rows(ref_chunks, chunks, chosen or ["roc_auc", "f1", "accuracy"], has_target)
+
+
+def _band_rows(ref_chunks: pd.DataFrame, chunks: pd.DataFrame, metrics: Sequence[str],
+               has_target: bool) -> pd.DataFrame:
+    """The long result: per analysis chunk and metric, the estimate, its band and the reference thresholds.
+
+    ``ref_chunks`` and ``chunks`` have ``chunk``, ``n``, ``start``, ``end``, ``estimated_<metric>`` and (the
+    reference always, the analysis where it has outcomes) ``labeled`` and ``realized_<metric>``.
+    """
     rows = []
     for metric in metrics:
         realized_ref = ref_chunks[f"realized_{metric}"].astype(float)

@@ -32,6 +32,7 @@ __all__ = [
     "items",
     "label_issue_flags",
     "metadata",
+    "monitor_runs",
     "release_labels",
     "releases",
     "schema_versions",
@@ -267,8 +268,20 @@ findings = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 
+monitor_runs = Table(
+    "monitor_runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("model", String(255), nullable=False, index=True),
+    Column("source", Text, nullable=False, comment="the prediction log and outcomes the run read"),
+    Column("as_of", DateTime, nullable=False),
+    Column("decision", String(32), nullable=False, comment="the retraining signal"),
+    Column("result", JSON, nullable=False, comment="lag, realized and estimated performance, drift, findings"),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
 APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")
 """Tables whose rows are never updated or deleted once written."""
 RECORD_TABLES = ("eval_runs", "eval_results", "feedback", "splits", "split_assignments", "split_seals", "test_ledger",
-                 "label_issue_flags", "findings")
+                 "label_issue_flags", "findings", "monitor_runs")
 """Records of what was measured: append-only like ground truth (a run is never rewritten)."""

@@ -23,6 +23,9 @@ def leave_one_out_agreement(data: EncodedJudgements) -> tuple[np.ndarray, np.nda
     majority exists (unique, from at least one other judgement). Returns ``(agrees, usable)``."""
     counts = data.vote_counts()
     others = counts[data.item]
+    if others.size == 0:  # no judgements (or no labels): nothing agrees, nothing is usable
+        empty = np.zeros(len(data.item), dtype=bool)
+        return empty, empty.copy()
     others[np.arange(len(data.item)), data.label] -= 1.0
     top = others.max(axis=1)
     usable = ((others == top[:, None]).sum(axis=1) == 1) & (top > 0)
