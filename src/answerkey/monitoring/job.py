@@ -203,8 +203,8 @@ def run_monitor(
     else:
         notes.append("no reference: drift, estimated performance and alert bands need the training ground truth "
                      "(--reference) or an early period of the log (--reference-until)")
-    signal = retraining_signal(model, findings, maturity=_maturity(lag),
-                               next_window=_next_maturity(lag))
+    first, last = _maturities(lag)
+    signal = retraining_signal(model, findings, maturity=last, next_window=first)
     return replace(run, estimated=estimated, drift=drift, multivariate=multi, mismatch=mismatch,
                    findings=findings, signal=signal, notes=notes)
 
@@ -235,15 +235,9 @@ def _mismatch(log: PredictionLog, reference: PredictionLog, current: Any, segmen
     return segment_mismatch(reference.table, current, by=segments, performance=performance)
 
 
-def _maturity(lag: LagReport) -> pd.Timestamp | None:
-    waiting = lag.windows[~lag.windows["mature"].astype(bool)]
+def _maturities(lag: LagReport) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """When the first and the last window still waiting for outcomes will be mature (None: all are)."""
+    waiting = pd.to_datetime(lag.windows.loc[~lag.windows["mature"].astype(bool), "expected_maturity"])
     if waiting.empty:
-        return None
-    return pd.Timestamp(pd.to_datetime(waiting["expected_maturity"]).max())
-
-
-def _next_maturity(lag: LagReport) -> pd.Timestamp | None:
-    waiting = lag.windows[~lag.windows["mature"].astype(bool)]
-    if waiting.empty:
-        return None
-    return pd.Timestamp(pd.to_datetime(waiting["expected_maturity"]).min())
+        return None, None
+    return pd.Timestamp(waiting.min()), pd.Timestamp(waiting.max())
