@@ -75,6 +75,18 @@ def test_calendar_windows_cut_the_analysis_by_month() -> None:
     assert result["n"].sum() == 30_000
 
 
+def test_numbered_chunks_come_back_in_time_order_past_ten() -> None:
+    analysis = calibrated(12_000, 2).sample(frac=1.0, random_state=0)  # rows out of time order: ts decides
+    result = estimate_performance(calibrated(20_000, 1), analysis, target="y", score="score", chunk_size=1_000,
+                                  timestamp="ts", metrics=["accuracy", "f1"])
+    assert result["metric"].tolist() == ["accuracy"] * 12 + ["f1"] * 12
+    for _, rows in result.groupby("metric"):
+        assert rows["start"].is_monotonic_increasing
+        assert (rows["n"] == 1_000).all()
+        assert rows["chunk"].tolist() == list(range(12))  # numbers, so a user's own sort keeps time order
+    assert result["chunk"].dtype == "int64"
+
+
 @pytest.mark.parametrize(("change", "named"), [
     ({"score": "probability"}, "reference"), ({"metrics": ["mape"]}, "metrics"), ({"chunk_size": 0}, "chunk_size"),
     ({"window": "fortnight", "timestamp": "ts"}, "window"),

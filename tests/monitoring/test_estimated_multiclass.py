@@ -57,11 +57,11 @@ def sklearn_by_chunk(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for start in range(0, len(frame), CHUNK):
         chunk = frame.iloc[start:start + CHUNK]
-        rows += [{"chunk": str(start // CHUNK), "metric": "accuracy",
+        rows += [{"chunk": start // CHUNK, "metric": "accuracy",
                   "sklearn": accuracy_score(chunk["outcome"], chunk["predicted"])},
-                 {"chunk": str(start // CHUNK), "metric": "f1",
+                 {"chunk": start // CHUNK, "metric": "f1",
                   "sklearn": f1_score(chunk["outcome"], chunk["predicted"], average="macro")},
-                 {"chunk": str(start // CHUNK), "metric": "roc_auc",
+                 {"chunk": start // CHUNK, "metric": "roc_auc",
                   "sklearn": roc_auc_score(chunk["outcome"], chunk[list(SCORE.values())], multi_class="ovr",
                                            labels=list(CLASSES))}]
     return pd.DataFrame(rows)
@@ -163,6 +163,17 @@ def test_a_top_class_confidence_detects_concept_shift_on_accuracy() -> None:
     result = estimate(REFERENCE, router(10_000, 4, relabel=0.3), score="confidence", prediction="predicted",
                       metrics=["accuracy"])
     assert (result["realized"] < result["lower"]).all()
+
+
+@pytest.mark.parametrize("score", [SCORE, "confidence"], ids=["class probabilities", "top-class confidence"])
+def test_numbered_chunks_come_back_in_time_order_past_ten(score: dict[str, str] | str) -> None:
+    analysis = SHIFTED.iloc[:12_000].sample(frac=1.0, random_state=0)  # rows out of time order: ts decides
+    result = estimate(REFERENCE.iloc[:20_000], analysis, score=score, prediction="predicted", chunk_size=1_000,
+                      metrics=["accuracy"])
+    assert result["start"].is_monotonic_increasing
+    assert (result["n"] == 1_000).all()
+    assert result["chunk"].tolist() == list(range(12))  # numbers, so a user's own sort keeps time order
+    assert result["chunk"].dtype == "int64"
 
 
 @pytest.mark.parametrize("metric", ["f1", "roc_auc", "precision"])

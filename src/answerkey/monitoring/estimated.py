@@ -60,7 +60,12 @@ def check_columns(table: Any, wanted: Sequence[str | None], name: str) -> None:
 
 def chunked(table: Any, columns: dict[str, Any], *, chunk_size: int | None, window: str | None,
             timestamp: str | None) -> Any:
-    """``table`` with ``columns`` (plus ``t``, the timestamp) and ``chunk``: its chunk's label, as a string."""
+    """``table`` with ``columns`` (plus ``t``, the timestamp) and ``chunk``, its chunk's label.
+
+    The label sorts in time order: for ``chunk_size`` the chunk's number from 0 (int64, rows numbered in
+    ``timestamp`` order); for ``window`` the window's start as fixed-width text (``2026-01-01 00:00:00`` on
+    DuckDB); ``"all"`` for the single chunk. Callers group and sort on it.
+    """
     import ibis
 
     if timestamp:
@@ -76,7 +81,7 @@ def chunked(table: Any, columns: dict[str, Any], *, chunk_size: int | None, wind
     if chunk_size:
         order = [rows["t"]] if timestamp else []
         number = ibis.row_number().over(ibis.window(order_by=order)) if order else ibis.row_number()
-        return rows.mutate(chunk=(number // chunk_size).cast("string"))
+        return rows.mutate(chunk=(number // chunk_size).cast("int64"))
     return rows.mutate(chunk=ibis.literal("all"))
 
 
@@ -207,11 +212,13 @@ def estimate_performance(
     Returns
     -------
     DataFrame
-        One row per chunk and metric: ``chunk``, ``start``, ``end``, ``n``, ``metric``, ``estimated``, ``lower``,
-        ``upper`` (estimated ± 3 sampling standard errors, from the metric's spread over reference chunks scaled
-        by 1/sqrt(n)), ``alert`` (the estimate leaves the reference band: mean ± 3 standard deviations of the
-        metric over reference chunks), ``lower_threshold``, ``upper_threshold``, and where outcomes exist
-        ``realized`` and ``labeled``.
+        One row per chunk and metric, metric by metric and, within a metric, chunks in time order: ``chunk``
+        (with ``chunk_size`` the chunk's number from 0, an int; with ``window`` the window's start as text, such
+        as ``2026-01-01 00:00:00``; ``"all"`` for a single chunk), ``start``, ``end``, ``n``, ``metric``,
+        ``estimated``, ``lower``, ``upper`` (estimated ± 3 sampling standard errors, from the metric's spread
+        over reference chunks scaled by 1/sqrt(n)), ``alert`` (the estimate leaves the reference band: mean ± 3
+        standard deviations of the metric over reference chunks), ``lower_threshold``, ``upper_threshold``, and
+        where outcomes exist ``realized`` and ``labeled``.
 
     References
     ----------
