@@ -315,6 +315,49 @@ def test_each_window_is_compared_with_the_whole_reference_and_alerts_above_its_r
     assert list(fixed["alert"]) == list(fixed["drifted"])
 
 
+def _days(rng: np.random.Generator, start: str, days: int, rows: int) -> pd.Series:
+    return pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, days * 86400, rows), unit="s")
+
+
+def test_windows_smaller_than_the_reference_windows_get_a_band_scaled_to_their_size() -> None:
+    rng = np.random.default_rng(11)
+    reference = pd.DataFrame({"x": rng.normal(0, 1, 200_000), "c": rng.choice(["a", "b", "c"], 200_000),
+                              "at": _days(rng, "2024-01-01", 10, 200_000)})
+    current = pd.DataFrame({"x": rng.normal(0, 1, 3000), "c": rng.choice(["a", "b", "c"], 3000),
+                            "at": _days(rng, "2024-02-01", 6, 3000)})
+    late = current["at"] >= "2024-02-06"
+    current.loc[late, "x"] += 0.4
+    current.loc[late, "c"] = rng.choice(["a", "b", "c"], int(late.sum()), p=[0.6, 0.2, 0.2])
+    result = window_drift(ibis.memtable(reference), ibis.memtable(current), time_column="at", window="day")
+    quiet = result[result["window"] < "2024-02-06"]
+    assert not quiet["alert"].any(), quiet[["column", "window", "effect_size", "upper"]]
+    assert result[result["window"] == "2024-02-06"]["alert"].all()
+    # the band of a 500-row window is wider than that of a 20,000-row reference window would be
+    ks_of_noise = stats.ks_2samp(reference["x"][:20_000], reference["x"][20_000:40_000]).statistic
+    assert quiet[quiet["column"] == "x"]["upper"].min() > 2 * ks_of_noise
+
+
+def test_window_drift_reads_the_cdfs_to_within_its_tolerance_and_exactly_at_zero() -> None:
+    rng = np.random.default_rng(12)
+    reference = pd.DataFrame({"x": rng.lognormal(0, 1.5, 40_000), "at": _days(rng, "2024-01-01", 4, 40_000)})
+    current = pd.DataFrame({"x": rng.lognormal(0.02, 1.5, 30_000), "at": _days(rng, "2024-02-01", 3, 30_000)})
+    for tolerance in (1e-2, 0.0):
+        result = window_drift(ibis.memtable(reference), ibis.memtable(current), time_column="at", window="day",
+                              numeric_method="ks", cdf_tolerance=tolerance, resolution=256)
+        for start, found in zip(result["window"], result.itertuples(), strict=True):
+            day = current[(current["at"] >= start) & (current["at"] < start + pd.Timedelta(days=1))]["x"]
+            exact = stats.ks_2samp(reference["x"], day).statistic
+            details = found.details
+            assert exact - details["ks_bound"] - 1e-12 <= found.effect_size <= exact + 1e-12
+            assert details["ks_bound"] <= tolerance
+            shares = np.array(details["reference_counts"]) / len(reference)
+            assert np.abs(shares - 0.1).max() <= tolerance + 1e-12
+            if tolerance == 0:
+                assert found.effect_size == pytest.approx(exact, rel=1e-12)
+                assert details["psi_edges"] == pytest.approx(list(np.quantile(reference["x"], np.arange(1, 10) / 10,
+                                                                              method="inverted_cdf")))
+
+
 # ---------------------------------------------------------------- engines
 
 

@@ -71,12 +71,13 @@ from answerkey.monitoring.drift_plan import (
     RESOLUTION,
     SMALL_SAMPLE,
     WASSERSTEIN_TOLERANCE,
+    WINDOW_CDF_TOLERANCE,
     Layout,
     build_spec,
     require_column,
 )
 from answerkey.monitoring.drift_rows import RESULT_COLUMNS, compare
-from answerkey.monitoring.drift_stats import alert_band
+from answerkey.monitoring.drift_stats import alert_band, noise_scale
 
 __all__ = [
     "CATEGORICAL_METHODS",
@@ -86,6 +87,7 @@ __all__ = [
     "SMALL_SAMPLE",
     "WASSERSTEIN_TOLERANCE",
     "WINDOWS",
+    "WINDOW_CDF_TOLERANCE",
     "column_drift",
     "domain_classifier_drift",
     "window_drift",
@@ -100,8 +102,8 @@ def column_drift(reference: ir.Table, current: ir.Table, *, columns: Sequence[st
                  by: str | None = None, categorical: Sequence[str] = (), prediction: str | None = None,
                  label: str | None = None, numeric_method: str | None = None, categorical_method: str = "chi_square",
                  thresholds: Mapping[str, float] | None = None, bins: int = 10, alpha: float = 0.05,
-                 wasserstein_tolerance: float = WASSERSTEIN_TOLERANCE, max_categories: int = MAX_CATEGORIES,
-                 resolution: int = RESOLUTION) -> pd.DataFrame:
+                 wasserstein_tolerance: float = WASSERSTEIN_TOLERANCE, cdf_tolerance: float = 0.0,
+                 max_categories: int = MAX_CATEGORIES, resolution: int = RESOLUTION) -> pd.DataFrame:
     """Drift of each column from ``reference`` to ``current`` (two Ibis tables on one engine).
 
     ``columns`` defaults to every numeric, text and boolean column the two share (without ``by``).
@@ -131,7 +133,7 @@ def column_drift(reference: ir.Table, current: ir.Table, *, columns: Sequence[st
     """
     spec = build_spec(reference, current, columns, (by,), categorical, prediction, label, numeric_method,
                       categorical_method, thresholds, bins, alpha, max_categories, resolution,
-                      wasserstein_tolerance)
+                      wasserstein_tolerance, cdf_tolerance)
     if by is None:
         return compare(reference, current, Layout(False, False), spec).drop(columns=GROUP)
     require_column(by, reference, current, "by")
@@ -149,20 +151,30 @@ def window_drift(reference: ir.Table, current: ir.Table, *, time_column: str, wi
                  label: str | None = None, numeric_method: str | None = None, categorical_method: str = "chi_square",
                  thresholds: Mapping[str, float] | None = None, bins: int = 10, alpha: float = 0.05,
                  band: Literal["auto", "reference", "fixed"] = "auto", band_width: float = 3.0,
-                 wasserstein_tolerance: float = WASSERSTEIN_TOLERANCE, max_categories: int = MAX_CATEGORIES,
+                 wasserstein_tolerance: float = WASSERSTEIN_TOLERANCE,
+                 cdf_tolerance: float = WINDOW_CDF_TOLERANCE, max_categories: int = MAX_CATEGORIES,
                  resolution: int = RESOLUTION) -> pd.DataFrame:
     """Drift of each column in each ``window`` of ``current`` (by ``time_column``) from the whole reference.
 
-    All windows are computed together in the engine: one fine-bin count per column grouped by window, one exact
-    pass over the undecided bins of every window. Rows as :func:`column_drift` plus ``window`` (its start),
-    ``lower``/``upper`` (the alert band of the window's effect size) and ``alert``.
+    All windows are computed together in the engine: one fine-bin count per column grouped by window, and a
+    pass over the rows of the few bins the counts leave undecided. Rows as :func:`column_drift` plus ``window``
+    (its start), ``lower``/``upper`` (the alert band of the window's effect size) and ``alert``.
+
+    Per window the CDFs are read to within ``cdf_tolerance`` (:data:`~answerkey.monitoring.drift_plan.
+    WINDOW_CDF_TOLERANCE`; 0 reads them exactly, as :func:`column_drift` does, at the cost of a row pass per
+    window): the KS statistic is at most that below the exact one (``details["ks_bound"]`` says how far it
+    can be) and each PSI bin's reference share within it of ``1 / bins``.
 
     ``band="reference"`` takes the band from the reference's own windows of the same length, each compared
     with the whole reference: mean +/- ``band_width`` standard errors
-    (:func:`~answerkey.monitoring.drift_stats.alert_band`), per column and method; ``alert`` is an effect size
-    above it (less drift than usual is no alarm). ``band="fixed"`` uses the thresholds (``alert`` equals
-    ``drifted``). ``"auto"`` is ``"reference"`` when the reference has ``time_column`` and at least two
-    windows, else ``"fixed"``.
+    (:func:`~answerkey.monitoring.drift_stats.alert_band`), per column and method, of the effect sizes divided
+    by their sampling scale (:func:`~answerkey.monitoring.drift_stats.noise_scale`) and scaled back to each
+    window's sample sizes, so that a small window is not alarmed by its own noise; ``alert`` is an effect
+    size above it (less drift than usual is no alarm) with a p-value below ``alpha``. The band takes the
+    reference windows' drift as sampling noise: a reference with real seasonal swings gets bands that are too
+    wide for large windows.
+    ``band="fixed"`` uses the thresholds (``alert`` equals ``drifted``). ``"auto"`` is ``"reference"`` when
+    the reference has ``time_column`` and at least two windows, else ``"fixed"``.
     """
     if window not in WINDOWS:
         raise ParameterError.invalid("window", f"one of {', '.join(WINDOWS)}", window)
@@ -171,7 +183,7 @@ def window_drift(reference: ir.Table, current: ir.Table, *, time_column: str, wi
     require_column(time_column, current, current, "time_column")
     spec = build_spec(reference, current, columns, (time_column,), categorical, prediction, label,
                       numeric_method, categorical_method, thresholds, bins, alpha, max_categories, resolution,
-                      wasserstein_tolerance)
+                      wasserstein_tolerance, cdf_tolerance)
     unit = WINDOWS[window]
 
     def windows(table: ir.Table) -> ir.Table:
@@ -184,19 +196,13 @@ def window_drift(reference: ir.Table, current: ir.Table, *, time_column: str, wi
     mode = band
     if band != "fixed" and time_column in reference.columns:
         base = compare(reference, windows(reference), Layout(False, True), spec)
-        spread: dict[tuple[str, str], list[float]] = {}
-        for column, details in zip(base["column"], base["details"], strict=True):
-            for method, value in details.get("effects", {}).items():
-                spread.setdefault((str(column), method), []).append(value)
-        if band == "reference" and not all(len(values) >= 2 for values in spread.values()):
+        limits = _reference_band(base, frame, band_width)
+        if band == "reference" and limits is None:
             raise ParameterError.invalid("band", "'auto' or 'fixed' when the reference spans fewer than two windows",
                                          band)
-        if all(len(values) >= 2 for values in spread.values()):
-            bands = {key: alert_band(values, width=band_width) for key, values in spread.items()}
-            limits = [bands[(str(column), str(method))] for column, method in zip(frame["column"], frame["method"],
-                                                                                  strict=True)]
-            frame["lower"], frame["upper"] = [low for low, _ in limits], [high for _, high in limits]
-            frame["alert"] = frame["effect_size"] > frame["upper"]
+        if limits is not None:
+            frame["lower"], frame["upper"] = limits
+            frame["alert"] = (frame["effect_size"] > frame["upper"]) & (frame["p_value"] < alpha)
             mode = "reference"
     elif band == "reference":
         raise ParameterError.invalid("time_column", "a column of reference too (band='reference')", time_column)
@@ -204,3 +210,29 @@ def window_drift(reference: ir.Table, current: ir.Table, *, time_column: str, wi
         frame["lower"], frame["upper"], frame["alert"] = -math.inf, frame["threshold"], frame["drifted"]
     frame["band"] = "reference" if mode == "reference" else "fixed"
     return frame[["column", "window", *RESULT_COLUMNS[1:], "lower", "upper", "alert", "band"]]
+
+
+def _reference_band(base: pd.DataFrame, frame: pd.DataFrame,
+                    band_width: float) -> tuple[list[float], list[float]] | None:
+    """Per row of ``frame``, the band of its effect size from the reference's own windows (``base``), or None
+    when some column and method has fewer than two reference windows.
+
+    Each reference window's effect is divided by its sampling scale (:func:`~answerkey.monitoring.drift_stats.
+    noise_scale`, the window being part of the reference); the band of those is multiplied back by the scale of
+    the current window's sizes. A current window smaller than the reference's windows gets a wider band.
+    """
+    spread: dict[tuple[str, str], list[float]] = {}
+    for column, details, n_ref, n_cur in zip(base["column"], base["details"], base["n_reference"],
+                                             base["n_current"], strict=True):
+        for method, value in details.get("effects", {}).items():
+            unit = value / noise_scale(method, int(n_ref), int(n_cur), within=True)
+            if math.isfinite(unit):
+                spread.setdefault((str(column), method), []).append(unit)
+    keys = [(str(c), str(m)) for c, m in zip(frame["column"], frame["method"], strict=True)]
+    if not keys or not all(len(spread.get(key, ())) >= 2 for key in keys):
+        return None
+    bands = {key: alert_band(spread[key], width=band_width) for key in set(keys)}
+    scales = [noise_scale(method, int(n_ref), int(n_cur)) for (_, method), n_ref, n_cur in
+              zip(keys, frame["n_reference"], frame["n_current"], strict=True)]
+    return ([bands[key][0] * scale for key, scale in zip(keys, scales, strict=True)],
+            [bands[key][1] * scale for key, scale in zip(keys, scales, strict=True)])

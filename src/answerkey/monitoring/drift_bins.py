@@ -67,7 +67,8 @@ class BinScan:
     by row: their offsets (``off_ref``, ``off_cur``) that turn running counts over those bins alone into counts
     over the whole sample, their counts, ``low`` and ``high``. ``levels`` holds, per PSI level k/bins, the
     position of the bin where the reference CDF reaches it. ``w_known`` is the Wasserstein distance outside the
-    bins read again, within ``w_bound``.
+    bins read again, within ``w_bound``. ``ks_upper`` bounds ``|R n_cur - C n_ref|`` inside the bins not read again
+    (at most ``ks_lower`` when every bin that could hold the maximum is read).
     """
 
     bins: pd.DataFrame
@@ -76,11 +77,12 @@ class BinScan:
     n_ref: int
     n_cur: int
     ks_lower: int
+    ks_upper: int
     w_known: float
     w_bound: float
 
 
-def scan_bins(bins: pd.DataFrame, psi_bins: int, w_budget: float = 0.0) -> BinScan:
+def scan_bins(bins: pd.DataFrame, psi_bins: int, w_budget: float = 0.0, cdf_budget: float = 0.0) -> BinScan:
     """Bound ``|F_ref - F_cur|`` inside each fine bin and keep only the bins where the bounds do not decide.
 
     Let ``d`` be ``F_ref - F_cur`` just before a bin and ``m_ref``, ``m_cur`` the bin's shares: inside the bin
@@ -94,6 +96,10 @@ def scan_bins(bins: pd.DataFrame, psi_bins: int, w_budget: float = 0.0) -> BinSc
     that plus ``2 * width * min(d + m_ref, m_cur - d)``: the middle is used, and the bins with the widest such
     brackets are read row by row until the brackets left add up to at most ``w_budget`` (0: every such bin,
     for the exact distance).
+
+    ``cdf_budget`` (a share, 0 for exact) lets the bounds stand where they are close enough: a bin is read again
+    for KS only when its upper bound exceeds ``ks_lower`` by more than ``cdf_budget``, and for a PSI level only
+    when it holds more than ``cdf_budget`` of the reference (else the level's edge is the bin's largest value).
     """
     table = bins.sort_values("b").reset_index(drop=True)
     n_ref, n_cur = int(table["n_ref"].sum()), int(table["n_cur"].sum())
@@ -109,7 +115,9 @@ def scan_bins(bins: pd.DataFrame, psi_bins: int, w_budget: float = 0.0) -> BinSc
     levels = np.searchsorted(cum_r * psi_bins, np.arange(1, psi_bins) * n_ref, side="left")
     at_level = np.zeros(len(table), dtype=bool)
     at_level[levels] = True
-    exact = ~single & ((np.maximum(np.abs(up), np.abs(down)) > ks_lower) | at_level)
+    reach = np.maximum(np.abs(up), np.abs(down))
+    heavy = table["n_ref"].to_numpy() > cdf_budget * n_ref
+    exact = ~single & ((reach > ks_lower + cdf_budget * scale) | (at_level & heavy))
 
     width = (table["high"] - table["low"]).to_numpy()
     inside = np.abs(width * before / scale
@@ -123,12 +131,14 @@ def scan_bins(bins: pd.DataFrame, psi_bins: int, w_budget: float = 0.0) -> BinSc
     gaps = (table["low"].to_numpy()[1:] - table["high"].to_numpy()[:-1]) * np.abs(after[:-1]) / scale
     w_known = float((inside + bracket)[~exact].sum() + gaps.sum())
     w_bound = float(bracket[~exact].sum())
+    ks_upper = int(reach[~exact & ~single].max(initial=ks_lower))
 
     chosen = table.loc[exact, ["b", "n_ref", "n_cur", "r_before", "c_before", "low", "high"]]
     offsets = chosen.assign(off_ref=chosen["r_before"] - (chosen["n_ref"].cumsum() - chosen["n_ref"]),
                             off_cur=chosen["c_before"] - (chosen["n_cur"].cumsum() - chosen["n_cur"]))
     columns = ["b", "off_ref", "off_cur", "n_ref", "n_cur", "low", "high"]
-    return BinScan(table, offsets[columns].reset_index(drop=True), levels, n_ref, n_cur, ks_lower, w_known, w_bound)
+    return BinScan(table, offsets[columns].reset_index(drop=True), levels, n_ref, n_cur, ks_lower, ks_upper, w_known,
+                   w_bound)
 
 
 def split_dense(scans: Mapping[tuple[int, Any], BinScan], most: int, per_bin: int,
@@ -180,6 +190,7 @@ class NumericStats:
     n_reference: int
     n_current: int
     ks: float
+    ks_bound: float
     ks_p_value: float
     ks_p_method: str
     wasserstein: float
@@ -199,8 +210,9 @@ def finish_numeric(scan: BinScan, exact: pd.DataFrame, reference_std: float) -> 
     ``R`` the reference's running count): ``dmax``/``dmin``, the extremes of ``R n_cur - C n_ref``; ``w_in``,
     the integral of ``|F_ref - F_cur|`` between consecutive values of the bin; ``x0``, ``r0``, ``c0``, the
     smallest value and both running counts there. The PSI edge of level k is the ``x0`` of the lowest level
-    >= k in the bin where the reference CDF reaches k / bins. The Wasserstein distance (within
-    ``wasserstein_bound``, 0 when exact) is normalised by the reference's population standard deviation
+    >= k in the bin where the reference CDF reaches k / bins (the bin's largest value when it was not read
+    again). The KS statistic is at most ``ks_bound`` below the true one (0 when exact). The Wasserstein distance
+    (within ``wasserstein_bound``, 0 when exact) is normalised by the reference's population standard deviation
     (infinite for a constant reference that moved, 0 if not).
     """
     bins = scan.bins
@@ -209,12 +221,14 @@ def finish_numeric(scan: BinScan, exact: pd.DataFrame, reference_std: float) -> 
         ks_num = max(ks_num, int(np.abs(exact["dmax"].to_numpy(np.int64)).max()),
                      int(np.abs(exact["dmin"].to_numpy(np.int64)).max()))
     ks = ks_num / (scan.n_ref * scan.n_cur)
+    ks_bound = max(0, scan.ks_upper - ks_num) / (scan.n_ref * scan.n_cur)
+    read = set(scan.exact["b"].tolist())
     wasserstein = scan.w_known + (float(exact["w_in"].sum()) if len(exact) else 0.0)
     edges, ref_at, cur_at = [], [], []
     for k, position in enumerate(scan.levels, start=1):
         row = bins.iloc[position]
-        if row["low"] == row["high"]:
-            edges.append(float(row["low"]))
+        if row["b"] not in read:  # a single value, or a light bin left to its bounds (cdf_budget)
+            edges.append(float(row["high"]))
             ref_at.append(int(row["r_before"] + row["n_ref"]))
             cur_at.append(int(row["c_before"] + row["n_cur"]))
             continue
@@ -227,7 +241,7 @@ def finish_numeric(scan: BinScan, exact: pd.DataFrame, reference_std: float) -> 
     cur_counts = np.diff([0, *(cur_at[i] for i in unique), scan.n_cur])
     p_value, p_method = ks_pvalue(ks, scan.n_ref, scan.n_cur)
     normalised = wasserstein / reference_std if reference_std > 0 else math.inf if wasserstein > 0 else 0.0
-    return NumericStats(scan.n_ref, scan.n_cur, ks, p_value, p_method, wasserstein, normalised, scan.w_bound,
+    return NumericStats(scan.n_ref, scan.n_cur, ks, ks_bound, p_value, p_method, wasserstein, normalised, scan.w_bound,
                         psi(ref_counts, cur_counts), jensen_shannon(ref_counts, cur_counts),
                         tuple(edges[i] for i in unique), tuple(int(c) for c in ref_counts),
                         tuple(int(c) for c in cur_counts))

@@ -30,6 +30,7 @@ __all__ = [
     "RESOLUTION",
     "SMALL_SAMPLE",
     "WASSERSTEIN_TOLERANCE",
+    "WINDOW_CDF_TOLERANCE",
     "Layout",
     "Spec",
     "build_spec",
@@ -50,6 +51,11 @@ WASSERSTEIN_TOLERANCE = 1e-3
 """How far (in reference standard deviations) the normalised Wasserstein distance may be from exact: 1% of its
 threshold. The distance is exact where the fine bins decide it; elsewhere it is bracketed and the widest
 brackets are read row by row until what is left is within this (0: always exact)."""
+WINDOW_CDF_TOLERANCE = 1e-3
+"""How far per-window drift may read the two CDFs off (``cdf_tolerance`` of ``window_drift``): the KS statistic
+to within 0.001 (1% of its threshold, far below a window's sampling noise) and each PSI bin's reference share to
+within 0.001 of ``1 / bins``. Reading every window's CDFs exactly means re-reading rows per window; this keeps
+the passes to grouped counts."""
 GROUP = "__group"
 """The column that carries the group key (segment or window) through every pass; NULL where there is none."""
 
@@ -69,6 +75,7 @@ class Spec:
     max_categories: int
     resolution: int
     wasserstein_tolerance: float
+    cdf_tolerance: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +136,8 @@ def _kind(table: ir.Table, column: str) -> str | None:
 def build_spec(reference: Any, current: Any, columns: Sequence[str] | None, exclude: Sequence[str | None],
                categorical: Sequence[str], prediction: str | None, label: str | None, numeric_method: str | None,
                categorical_method: str, thresholds: Mapping[str, float] | None, bins: int, alpha: float,
-               max_categories: int, resolution: int, wasserstein_tolerance: float) -> Spec:
+               max_categories: int, resolution: int, wasserstein_tolerance: float,
+               cdf_tolerance: float = 0.0) -> Spec:
     """Validate the parameters and choose the columns (all shared numeric, text and boolean ones but
     ``exclude`` when ``columns`` is None, plus ``prediction`` and ``label``) and the kind of each."""
     for name, table in (("reference", reference), ("current", current)):
@@ -150,6 +158,8 @@ def build_spec(reference: Any, current: Any, columns: Sequence[str] | None, excl
         raise ParameterError.invalid("alpha", "a number between 0 and 1", alpha)
     if not wasserstein_tolerance >= 0:
         raise ParameterError.invalid("wasserstein_tolerance", "a number of at least 0", wasserstein_tolerance)
+    if not 0 <= cdf_tolerance < 1:
+        raise ParameterError.invalid("cdf_tolerance", "a number from 0 (exact) to below 1", cdf_tolerance)
     if max_categories < 2 or resolution < 16:
         raise ParameterError.invalid("max_categories" if max_categories < 2 else "resolution",
                                      "a larger integer", max_categories if max_categories < 2 else resolution)
@@ -181,4 +191,4 @@ def build_spec(reference: Any, current: Any, columns: Sequence[str] | None, excl
     return Spec(tuple(c for c in chosen if not is_categorical(c)), tuple(c for c in chosen if is_categorical(c)),
                 MappingProxyType(roles), numeric_method, categorical_method,
                 MappingProxyType({**DEFAULT_THRESHOLDS, **(thresholds or {})}), bins, alpha, max_categories,
-                resolution, wasserstein_tolerance)
+                resolution, wasserstein_tolerance, cdf_tolerance)

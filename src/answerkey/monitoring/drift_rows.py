@@ -99,10 +99,13 @@ def _numeric_rows(reference: ir.Table, current: ir.Table, layout: Layout, spec: 
 
     def scan(pair: tuple[int, Any]) -> bins_.BinScan:
         budget = spec.wasserstein_tolerance * stds[pair] if math.isfinite(stds[pair]) else 0.0
-        return bins_.scan_bins(tables[pair], spec.bins, budget)
+        return bins_.scan_bins(tables[pair], spec.bins, budget, spec.cdf_tolerance)
 
     scans = {pair: scan(pair) for pair in tables}
-    split = bins_.split_dense(scans, SUB, 2 * spec.resolution, [(g.low, g.width) for g in grid_of], SPLIT_SHARE)
+    # sub-bins of about a quarter of the CDF tolerance need no row pass; exact statistics want them fine
+    per_bin = 2 * spec.resolution if spec.cdf_tolerance == 0 else min(2 * spec.resolution,
+                                                                       math.ceil(4 / spec.cdf_tolerance))
+    split = bins_.split_dense(scans, SUB, per_bin, [(g.low, g.width) for g in grid_of], SPLIT_SHARE)
     if len(split[split["s"] > 1]):
         finer = histograms(reference, current, layout, spec, grid_of, split[split["s"] > 1])
         for pair in scans:
@@ -167,7 +170,8 @@ def _numeric_row(spec: Spec, column: str, g: Any, stats: bins_.NumericStats, std
     effects = {"wasserstein": stats.wasserstein_normalised, "ks": stats.ks, "psi": stats.psi,
                "jensen_shannon": stats.jensen_shannon}
     details = {
-        "effects": effects, "ks": stats.ks, "ks_p_value": stats.ks_p_value, "ks_p_method": stats.ks_p_method,
+        "effects": effects, "ks": stats.ks, "ks_bound": stats.ks_bound, "ks_p_value": stats.ks_p_value,
+        "ks_p_method": stats.ks_p_method,
         "wasserstein": stats.wasserstein, "wasserstein_normalised": stats.wasserstein_normalised,
         "wasserstein_bound": stats.wasserstein_bound, "reference_std": std, "psi": stats.psi,
         "jensen_shannon": stats.jensen_shannon,

@@ -40,6 +40,7 @@ __all__ = [
     "chi_square",
     "jensen_shannon",
     "ks_pvalue",
+    "noise_scale",
     "psi",
 ]
 
@@ -207,3 +208,28 @@ def alert_band(values: Sequence[float] | np.ndarray, *, width: float = 3.0,
                                      int(array.size))
     mean, spread = float(array.mean()), float(array.std(ddof=1))
     return round(mean - width * spread, 12), round(mean + width * spread, 12)
+
+
+def noise_scale(method: str, n_reference: int, n_current: int, *, within: bool = False) -> float:
+    """How large ``method``'s effect size is from sampling alone, up to a constant, for samples of these sizes.
+
+    The difference of two empirical distributions has a spread of ``sqrt(1/n_ref + 1/n_cur)``, or
+    ``sqrt(1/n_cur - 1/n_ref)`` when the current sample is part of the reference (``within``: a reference
+    window compared with the whole reference). KS, Wasserstein and the Jensen-Shannon distance grow with that
+    spread, PSI with its square, and Cramér's V with it times ``sqrt(n_ref n_cur) / (n_ref + n_cur)`` (its
+    chi-square over the table's total). Effect sizes divided by this are comparable across window sizes, so an
+    alert band learnt on large reference windows can be scaled to a small current one. NaN when undefined.
+
+    >>> round(noise_scale("ks", 10_000, 100) / noise_scale("ks", 10_000, 400), 2)
+    1.97
+    >>> round(noise_scale("psi", 10_000, 100) / noise_scale("psi", 10_000, 400), 2)
+    3.88
+    """
+    if n_reference <= 0 or n_current <= 0 or (within and n_current >= n_reference):
+        return math.nan
+    spread = math.sqrt(1 / n_current - 1 / n_reference if within else 1 / n_current + 1 / n_reference)
+    if method == "psi":
+        return spread**2
+    if method == "chi_square":
+        return spread * math.sqrt(n_reference * n_current) / (n_reference + n_current)
+    return spread
