@@ -67,7 +67,9 @@ class PredictionLog:
 
     ``table`` has the canonical columns that exist (see :data:`CANONICAL`), the ``class_scores`` columns,
     and every other prediction column (features, segments) under its own name. ``source`` names the inputs
-    in messages; ``optional`` lists the optional canonical columns present.
+    in messages; ``optional`` lists the optional canonical columns present. ``predictions`` is ``table``
+    before the outcomes were joined (the same rows, without ``outcome`` and ``observed_at`` when those came
+    from another table): passes that read no outcome read it, and the engine skips the join.
     """
 
     table: Any
@@ -76,6 +78,14 @@ class PredictionLog:
     source: str
     optional: frozenset[str]
     extra: tuple[str, ...]
+    predictions: Any = None
+
+    def inputs_known_by(self, as_of: Any = None) -> Any:
+        """The predictions made by ``as_of`` without their outcomes (:meth:`known_by` without the join)."""
+        table = self.table if self.predictions is None else self.predictions
+        if as_of is None:
+            return table
+        return table.filter(table.predicted_at <= timestamp_literal(as_of))
 
     def known_by(self, as_of: Any = None) -> Any:
         """The log as it stood at ``as_of``: only the predictions made by then (all of them without ``as_of``).
@@ -190,7 +200,8 @@ def load_prediction_log(
     optional = frozenset(name for name in _OPTIONAL if name in joined.columns)
     extra = tuple(name for name in joined.columns if name not in CANONICAL
                   and name not in mapping.class_scores.values())
-    return PredictionLog(table=joined, con=con, columns=mapping, source=source, optional=optional, extra=extra)
+    return PredictionLog(table=joined, con=con, columns=mapping, source=source, optional=optional, extra=extra,
+                         predictions=filtered)
 
 
 def _engine_of(predictions: Any) -> Any:

@@ -69,10 +69,13 @@ def reference_period(log: PredictionLog, until: Any) -> tuple[PredictionLog, Pre
     """Cut a log in two at ``until``: the predictions before it (with their outcomes) as the reference, the rest
     as the log to monitor; for a model whose training data is not at hand."""
     cut = timestamp_literal(until, "reference_until")
+    preds = log.inputs_known_by()
     before = log.table.filter(log.table.predicted_at < cut)
     after = log.table.filter(log.table.predicted_at >= cut)
-    return (replace(log, table=before, source=f"{log.source} before {until}"),
-            replace(log, table=after, source=f"{log.source} from {until}"))
+    return (replace(log, table=before, predictions=preds.filter(preds.predicted_at < cut),
+                    source=f"{log.source} before {until}"),
+            replace(log, table=after, predictions=preds.filter(preds.predicted_at >= cut),
+                    source=f"{log.source} from {until}"))
 
 
 def _model_name(log: PredictionLog) -> str:
@@ -136,7 +139,7 @@ def _estimated(log: PredictionLog, reference: PredictionLog, current: Any, windo
 
 
 def _drift(reference: PredictionLog, current: Any, window: str | int, features: Sequence[str] | None,
-           log: PredictionLog, segments: list[str]) -> tuple[pd.DataFrame, list[str]]:
+           log: PredictionLog, segments: list[str], as_of: Any) -> tuple[pd.DataFrame, list[str]]:
     from answerkey.monitoring.drift import window_drift
 
     available = set(reference.table.columns)
@@ -147,12 +150,15 @@ def _drift(reference: PredictionLog, current: Any, window: str | int, features: 
         raise ParameterError.invalid("features", "columns of both the reference and the log", missing)
     categorical = [c for c in segments if c in wanted]
     prediction = "prediction" if "prediction" in log.optional and "prediction" in available else None
+    options: dict[str, Any] = {"time_column": "predicted_at", "window": window if isinstance(window, str) else "week"}
+    # the features and predictions from the predictions alone (no outcome join to run), the outcomes apart
+    inputs = window_drift(reference.table, log.inputs_known_by(as_of), columns=wanted, categorical=categorical,
+                          prediction=prediction, **options)
     with warnings.catch_warnings():  # windows whose outcomes have not arrived have no label drift: expected
         warnings.filterwarnings("ignore", message="drift of 'outcome'", category=RuntimeWarning)
-        frame = window_drift(reference.table, current, time_column="predicted_at",
-                             window=window if isinstance(window, str) else "week", columns=wanted,
-                             categorical=categorical, prediction=prediction, label="outcome")
-    return frame, wanted
+        outcomes = window_drift(reference.table, current, columns=[], label="outcome", **options)
+    frame = pd.concat([inputs, outcomes], ignore_index=True).sort_values("window", kind="stable")
+    return frame.reset_index(drop=True), wanted
 
 
 def run_monitor(
@@ -192,7 +198,7 @@ def run_monitor(
         notes += [note] if note else []
         if estimated is not None:
             findings += alerts.performance_findings(estimated, model, min_labels)
-        drift, columns = _drift(reference, current, windows.unit or "week", features, log, segments)
+        drift, columns = _drift(reference, current, windows.unit or "week", features, log, segments, as_of)
         findings += alerts.drift_findings(drift, model)
         if multivariate and columns:
             multi, found = _multivariate(reference, current, columns, segments, model)
