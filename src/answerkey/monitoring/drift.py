@@ -78,6 +78,7 @@ from answerkey.monitoring.drift_plan import (
 )
 from answerkey.monitoring.drift_rows import RESULT_COLUMNS, compare
 from answerkey.monitoring.drift_stats import alert_band, noise_scale
+from answerkey.monitoring.engines import backend_name, table_backend
 
 __all__ = [
     "CATEGORICAL_METHODS",
@@ -185,17 +186,22 @@ def window_drift(reference: ir.Table, current: ir.Table, *, time_column: str, wi
                       numeric_method, categorical_method, thresholds, bins, alpha, max_categories, resolution,
                       wasserstein_tolerance, cdf_tolerance)
     unit = WINDOWS[window]
+    # in-memory tables run on DuckDB, which groups by the window's start itself (casting it to text costs more
+    # than the count); other engines group by its text, as their time zones make timestamps travel badly
+    backend = table_backend(current)
+    as_text = backend is not None and backend_name(backend) != "duckdb"
 
-    def windows(table: ir.Table) -> ir.Table:
+    def windows(table: ir.Table) -> tuple[ir.Table, Layout]:
         stamp = table[time_column]
-        key = stamp.truncate(unit).cast("string")
-        return table.filter(stamp.notnull()).mutate(**{GROUP: key})
+        key = stamp.truncate(unit).cast("string") if as_text else stamp.truncate(unit)
+        return (table.filter(stamp.notnull()).mutate(**{GROUP: key}),
+                Layout(False, True, key.type()))
 
-    frame = compare(reference, windows(current), Layout(False, True), spec).rename(columns={GROUP: "window"})
+    frame = compare(reference, *windows(current), spec).rename(columns={GROUP: "window"})
     frame["window"] = pd.to_datetime(frame["window"])
     mode = band
     if band != "fixed" and time_column in reference.columns:
-        base = compare(reference, windows(reference), Layout(False, True), spec)
+        base = compare(reference, *windows(reference), spec)
         limits = _reference_band(base, frame, band_width)
         if band == "reference" and limits is None:
             raise ParameterError.invalid("band", "'auto' or 'fixed' when the reference spans fewer than two windows",

@@ -110,7 +110,7 @@ def histograms(reference: ir.Table, current: ir.Table, layout: Layout, spec: Spe
             span = None if split is None else _span(split[split["col"] == i])
             rows, x, key, e = _keyed(table, own, layout, spec.numeric[i], i, grid_of[i], split_table, span)
             d = x - e
-            keys = {GROUP: rows[GROUP] if own else ibis.null("string")} if layout.grouped else {}
+            keys = {GROUP: rows[GROUP] if own else ibis.null(layout.group_type)} if layout.grouped else {}
             parts.append(rows.group_by(**keys, key=key, col=ibis.literal(i, "int64"),
                                        side=ibis.literal(side, "int64")).aggregate(
                 n=rows.count(), s1=d.sum(), s2=(d * d).sum() if side == 0 else ibis.literal(0.0), low=x.min(),
@@ -146,8 +146,8 @@ def _blocks(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], pd.Da
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars as Python values, NULL as None (so that block keys compare and hash as expected)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """numpy scalars as Python values, NULL (None, NaN, NaT) as None (so that block keys compare and hash as expected)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     return value.item() if isinstance(value, np.generic) else value
 

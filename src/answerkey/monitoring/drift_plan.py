@@ -85,6 +85,9 @@ class Layout:
 
     ref_grouped: bool
     cur_grouped: bool
+    group_type: Any = "string"
+    """The Ibis type (or its name) of the group key (windows on DuckDB group by the timestamp itself: casting it to text
+    costs more than the count)."""
 
     @property
     def grouped(self) -> bool:
@@ -109,7 +112,7 @@ class Layout:
     def finish(self, part: ir.Table, own: bool, *columns: str, **values: Any) -> ir.Table:
         """Select ``columns`` (with the group key when any side has one: NULL for a side without)."""
         if self.grouped and not own:
-            part = part.mutate(**{GROUP: ibis.null("string")})
+            part = part.mutate(**{GROUP: ibis.null(self.group_type)})
         return part.select(*([GROUP] if self.grouped else []), *columns, **values)
 
 
