@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from test_consensus_cli import answerkey
 
@@ -91,11 +94,105 @@ def test_monitor_on_a_missing_file_exits_2_naming_it(files: Path) -> None:
 
 
 def test_drift_json_stays_valid_when_a_constant_reference_column_moves(tmp_path: Path) -> None:
-    import pandas as pd
-
     pd.DataFrame({"x": [1.0] * 500}).to_parquet(tmp_path / "ref.parquet", index=False)
     pd.DataFrame({"x": [1.0] * 250 + [2.0] * 250}).to_parquet(tmp_path / "cur.parquet", index=False)
     result = answerkey("drift", tmp_path / "ref.parquet", tmp_path / "cur.parquet", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Infinity" not in result.stdout
     assert json.loads(result.stdout)["columns"][0]["drifted"]
+
+
+# --engine spark: the same numbers as on DuckDB.
+#
+# The command runs in this process (typer's CliRunner), so that ``connect("spark")`` finds the test's Spark
+# session active and works on it instead of starting a JVM of its own. Each Spark query costs about a second, so
+# the run is kept small: monthly windows, two features, no segments (the job's own Spark test covers --by), and no
+# domain classifier (the engines return its sample rows in different orders, so its folds and AUC differ).
+
+_ENGINE_OPTIONS = ("--reference", "training.parquet", "--class-scores-prefix", "p_", "--as-of", "2026-10-31",
+                   "--window", "month", "--feature", "message_words", "--feature", "segment", "--no-multivariate",
+                   "--json")
+
+
+def _monitor_in_process(files: Path, engine: str) -> dict[str, Any]:
+    """``answerkey monitor --engine ENGINE --json`` on the files, in this process; its exit status must be 0 and
+    its output one strictly valid JSON document (no NaN or Infinity)."""
+    from typer.testing import CliRunner
+
+    from answerkey.cli.main import app
+
+    arguments = ["monitor", str(files / "predictions.parquet"), str(files / "outcomes.parquet"), "--engine", engine,
+                 *(str(files / o) if o.endswith(".parquet") else o for o in _ENGINE_OPTIONS)]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, f"{engine}: exit {result.exit_code}, {result.exception!r}\n{result.stderr}"
+
+    def invalid(constant: str) -> None:
+        raise AssertionError(f"{engine}: {constant} in the JSON output")
+
+    report: dict[str, Any] = json.loads(result.stdout, parse_constant=invalid)
+    return report
+
+
+@pytest.fixture(scope="module")
+def duckdb_and_spark(files: Path, spark_session: object) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The monitor report of the same files on DuckDB and on Spark (the test session)."""
+    return _monitor_in_process(files, "duckdb"), _monitor_in_process(files, "spark")
+
+
+def _differences(left: Any, right: Any, where: str = "", rel: float = 1e-9) -> list[str]:
+    """Where two JSON values differ: numbers beyond ``rel`` (relative), anything else at all; nested values too."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        return [found for key in sorted(set(left) | set(right))
+                for found in _differences(left.get(key), right.get(key), f"{where}.{key}", rel)]
+    if isinstance(left, list) and isinstance(right, list):
+        if len(left) != len(right):
+            return [f"{where}: {len(left)} items against {len(right)}"]
+        return [found for number, (x, y) in enumerate(zip(left, right, strict=True))
+                for found in _differences(x, y, f"{where}[{number}]", rel)]
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
+    same = math.isclose(left, right, rel_tol=rel, abs_tol=1e-12) if numbers else left == right
+    return [] if same else [f"{where}: {left!r} against {right!r}"]
+
+
+def _durations_differ(left: dict[str, Any], right: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    """Lags are measured in whole milliseconds on each engine (which may truncate the other way), so a quantile
+    may move by up to a millisecond: allow two."""
+    tolerance = pd.Timedelta(milliseconds=2)
+    found = []
+    for key in keys:
+        x, y = left[key], right[key]
+        parse = pd.Timestamp if key == "expected_maturity" else pd.Timedelta
+        if (x is None) != (y is None) or (x is not None and abs(parse(x) - parse(y)) > tolerance):
+            found.append(f"{key}: {x} against {y}")
+    return found
+
+
+@pytest.mark.spark
+def test_monitor_on_spark_matches_duckdb_on_lag_realized_metrics_and_drift(
+        duckdb_and_spark: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    duck, spark = duckdb_and_spark
+    assert (spark["model"], spark["as_of"], spark["window"]) == (duck["model"], duck["as_of"], duck["window"])
+    durations = ("median", "p90", "p99", "maturity_lag")
+    assert not _durations_differ(duck["lag"], spark["lag"], durations)
+    assert not _differences({k: v for k, v in duck["lag"].items() if k not in (*durations, "windows")},
+                            {k: v for k, v in spark["lag"].items() if k not in (*durations, "windows")})
+    windows = ("lag_median", "lag_p90", "expected_maturity")
+    duck_windows, spark_windows = duck["lag"]["windows"], spark["lag"]["windows"]
+    assert len(duck_windows) == len(spark_windows) == 6
+    assert not [(d, s) for d, s in zip(duck_windows, spark_windows, strict=True) if _durations_differ(d, s, windows)]
+    assert not _differences([{k: v for k, v in w.items() if k not in windows} for w in duck_windows],
+                            [{k: v for k, v in w.items() if k not in windows} for w in spark_windows])
+    for part in ("realized", "drift"):
+        assert duck[part], part
+        assert not _differences(duck[part], spark[part]), part
+    assert {r["column"] for r in spark["drift"] if r["role"] == "feature"} == {"message_words", "segment"}
+
+
+@pytest.mark.spark
+def test_monitor_on_spark_matches_duckdb_on_estimated_performance_alerts_and_signal(
+        duckdb_and_spark: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    duck, spark = duckdb_and_spark
+    assert duck["estimated"]
+    assert not _differences(duck["estimated"], spark["estimated"])
+    assert not _differences(duck["findings"], spark["findings"])
+    assert not _differences(duck["signal"], spark["signal"])

@@ -185,3 +185,17 @@ def test_the_spark_engine_is_the_active_session(spark_session: Any) -> None:
     con = connect("spark")
     assert backend_name(con) == "pyspark"
     assert con._session is spark_session
+
+
+def test_a_spark_session_that_cannot_start_is_a_one_line_error_naming_java(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyspark.sql import SparkSession
+
+    def no_java(self: Any) -> None:
+        raise RuntimeError("[JAVA_GATEWAY_EXITED] Java gateway process exited before sending its port number.")
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", classmethod(lambda cls: None))
+    monkeypatch.setattr(SparkSession.Builder, "getOrCreate", no_java)
+    message = r"^engine .spark. could not start a local Spark session \(\[JAVA_GATEWAY_EXITED\].*Java 17"
+    with pytest.raises(ParameterError, match=message) as error:
+        connect("spark")
+    assert "\n" not in str(error.value)

@@ -38,18 +38,10 @@ def performance_findings(estimated: pd.DataFrame, model: str, min_labels: int) -
     frame = estimated.copy()
     measured = frame["mature"] & (frame["labeled"] >= min_labels) & frame["realized"].notna()
     for metric, part in frame.groupby("metric", sort=False):
-        rows = part[measured.loc[part.index] & (part["realized"] < part["lower_threshold"])]
-        if len(rows):
-            worst = rows.sort_values("realized").iloc[0]
-            findings.append(Finding(
-                "monitor.realized_drop",
-                f"realized {metric} of {model} fell below its reference band (>= {worst['lower_threshold']:.3f}) "
-                f"in {len(rows)} mature window(s): {_windows(rows['window_start'])}; lowest "
-                f"{worst['realized']:.3f} on {int(worst['labeled']):,} outcomes",
-                f"{model} {metric}", Severity.ERROR, float(worst["lower_threshold"] - worst["realized"]),
-                {"windows": [_day(s) for s in rows["window_start"]],
-                 "realized": [round(float(v), 4) for v in rows["realized"]],
-                 "lower_threshold": float(worst["lower_threshold"])}))
+        findings += _below_band(
+            "monitor.realized_drop", Severity.ERROR, part[measured.loc[part.index]], "realized", model, metric,
+            "realized {metric} of {model} fell below its reference band (>= {threshold:.3f}) in {count} mature "
+            "window(s): {windows}; lowest {lowest:.3f} on {labeled:,} outcomes", with_threshold=True)
         parted = part[measured.loc[part.index]
                       & ((part["realized"] < part["lower"]) | (part["realized"] > part["upper"]))]
         if len(parted):
@@ -66,18 +58,35 @@ def performance_findings(estimated: pd.DataFrame, model: str, min_labels: int) -
                 {"windows": [_day(s) for s in parted["window_start"]],
                  "estimated": [round(float(v), 4) for v in parted["estimated"]],
                  "realized": [round(float(v), 4) for v in parted["realized"]]}))
-        early = part[~part["mature"] & (part["estimated"] < part["lower_threshold"])]
-        if len(early):
-            worst = early.sort_values("estimated").iloc[0]
-            findings.append(Finding(
-                "monitor.estimated_drop",
-                f"estimated {metric} of {model} is below its reference band (>= {worst['lower_threshold']:.3f}) in "
-                f"{len(early)} window(s) whose outcomes have not matured: {_windows(early['window_start'])}; "
-                f"lowest estimate {worst['estimated']:.3f}",
-                f"{model} {metric}", Severity.WARNING, float(worst["lower_threshold"] - worst["estimated"]),
-                {"windows": [_day(s) for s in early["window_start"]],
-                 "estimated": [round(float(v), 4) for v in early["estimated"]]}))
+        findings += _below_band(
+            "monitor.estimated_drop", Severity.WARNING, part[~part["mature"]], "estimated", model, metric,
+            "estimated {metric} of {model} is below its reference band (>= {threshold:.3f}) in {count} window(s) "
+            "whose outcomes have not matured: {windows}; lowest estimate {lowest:.3f}")
     return findings
+
+
+def _below_band(check: str, severity: Severity, rows: pd.DataFrame, value: str, model: str, metric: Any,
+                wording: str, *, with_threshold: bool = False) -> list[Finding]:
+    """A finding naming the windows of ``rows`` whose ``value`` (``realized`` or ``estimated``) is under the
+    reference band, scored by how far the lowest one is below it; none when no window is.
+
+    ``wording`` is a :meth:`str.format` template over ``metric``, ``model``, ``count`` and ``windows`` (the windows
+    under the band), ``threshold`` (the band's lower edge), ``lowest`` (the lowest value) and ``labeled`` (its
+    outcomes). ``with_threshold`` adds that edge to the evidence.
+    """
+    below = rows[rows[value] < rows["lower_threshold"]]
+    if below.empty:
+        return []
+    worst = below.sort_values(value).iloc[0]
+    labeled = None if pd.isna(worst["labeled"]) else int(worst["labeled"])
+    what = wording.format(metric=metric, model=model, count=len(below), windows=_windows(below["window_start"]),
+                          threshold=worst["lower_threshold"], lowest=worst[value], labeled=labeled)
+    evidence: dict[str, Any] = {"windows": [_day(s) for s in below["window_start"]],
+                                value: [round(float(v), 4) for v in below[value]]}
+    if with_threshold:
+        evidence["lower_threshold"] = float(worst["lower_threshold"])
+    return [Finding(check, what, f"{model} {metric}", severity, float(worst["lower_threshold"] - worst[value]),
+                    evidence)]
 
 
 def drift_findings(drift: pd.DataFrame, model: str) -> list[Finding]:

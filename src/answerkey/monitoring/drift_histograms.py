@@ -80,10 +80,9 @@ def _keyed(table: ir.Table, own: bool, layout: Layout, column: str, i: int, grid
         mask &= table[column].cast("float64").between(*span)
     base = table.filter(mask)
     x = base[column].cast("float64")
+    rows = base.select(*layout.keys(own), x=x, b=grid.of(x))  # the bin once, not in each aggregate
     if split is None:
-        b = grid.of(x)
-        return base, x, b * SUB, grid.low + b.cast("float64") * grid.width
-    rows = base.select(*layout.keys(own), x=x, b=grid.of(x))
+        return rows, rows.x, rows.b * SUB, grid.low + rows.b.cast("float64") * grid.width
     joined = rows.join(split.filter(split.col == i).select("b", "lo", "inv", "s"), "b")
     sub = ibis.least(ibis.greatest(((joined.x - joined.lo) * joined.inv).floor(), 0), joined.s - 1).cast("int64")
     return joined, joined.x, joined.b * SUB + sub, joined.lo + sub.cast("float64") / joined.inv
@@ -146,7 +145,8 @@ def _blocks(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], pd.Da
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars as Python values, NULL (None, NaN, NaT) as None (so that block keys compare and hash as expected)."""
+    """numpy scalars as Python values, NULL (None, NaN, NaT) as None (so that block keys compare and hash as
+    expected)."""
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     return value.item() if isinstance(value, np.generic) else value

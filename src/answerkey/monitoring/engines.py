@@ -151,5 +151,10 @@ def _local_spark_session() -> Any:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    return (SparkSession.builder.master("local[*]").appName("answerkey")
-            .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false").getOrCreate())
+    try:
+        return (SparkSession.builder.master("local[*]").appName("answerkey")
+                .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false").getOrCreate())
+    except Exception as exc:  # the JVM did not start (no Java, a wrong JAVA_HOME...): say so in one line
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ParameterError(f"engine 'spark' could not start a local Spark session ({reason}); Spark needs Java "
+                             "17 or later: put java on PATH or set JAVA_HOME") from exc

@@ -28,8 +28,16 @@ __all__ = ["METRICS", "SCORE_DECIMALS", "estimate_performance"]
 METRICS = ("roc_auc", "f1", "accuracy", "precision", "recall")
 SCORE_DECIMALS = 4
 """Scores are rounded to this many decimals before aggregation (at most 10,001 distinct values per chunk)."""
+
 BAND = 3.0
 """Sampling-error band and alert thresholds, in standard errors / reference standard deviations."""
+
+
+def rounded_score(score: Any) -> Any:
+    """An Ibis score rounded to :data:`SCORE_DECIMALS`, halves up, the same on every engine (DuckDB and Spark
+    round exact halves such as 0.00565 apart; ``floor(x * 10^d + 0.5)`` is one IEEE computation on both)."""
+    scale = 10**SCORE_DECIMALS
+    return (score.cast("float64") * scale + 0.5).floor().cast("float64") / scale
 
 
 def _as_ibis(frame: Any, name: str) -> Any:
@@ -90,7 +98,7 @@ def _aggregate(table: Any, *, score: str, target: str | None, prediction: str | 
     """Per chunk, rounded score and prediction: rows, outcomes seen, positives, and the chunk's time span."""
     check_columns(table, [score, target, prediction, timestamp], name)
     predicted = (table[prediction].cast("int64") if prediction else (table[score] >= threshold).cast("int64"))
-    columns: dict[str, Any] = {"s": table[score].cast("float64").round(SCORE_DECIMALS), "pred": predicted}
+    columns: dict[str, Any] = {"s": rounded_score(table[score]), "pred": predicted}
     if target:
         columns["y"] = table[target].cast("float64")
     rows = chunked(table, columns, chunk_size=chunk_size, window=window, timestamp=timestamp)

@@ -38,11 +38,11 @@ import pandas as pd
 
 from answerkey.errors import ParameterError
 from answerkey.monitoring.estimated import (
-    SCORE_DECIMALS,
     calibration,
     check_columns,
     checked_scores,
     chunked,
+    rounded_score,
     weighted_auc,
 )
 
@@ -128,8 +128,8 @@ def _class_counts(table: Any, classes: Sequence[Any], columns: Sequence[str], *,
     rows = chunked(table, wide, chunk_size=chunk_size, window=window, timestamp=timestamp)
     rows = rows.select("chunk", *wide, *(["t"] if timestamp else []))
     long = rows.cross_join(ibis.memtable({"_k": list(range(len(classes)))}))
-    long = long.mutate(s=ibis.cases(*[(long["_k"] == k, long[f"_s{k}"]) for k in range(len(classes))])
-                       .round(SCORE_DECIMALS), pred=(long["_pred"] == long["_k"]).cast("int64"), k=long["_k"])
+    long = long.mutate(s=rounded_score(ibis.cases(*[(long["_k"] == k, long[f"_s{k}"]) for k in range(len(classes))])),
+                       pred=(long["_pred"] == long["_k"]).cast("int64"), k=long["_k"])
     metrics: dict[str, Any] = {"n": long.count()}
     if target:
         metrics |= {"labeled": long["_seen"].sum(), "positives": (long["_y"] == long["_k"]).cast("int64").sum()}
@@ -211,7 +211,7 @@ def _confidence_counts(table: Any, *, score: str, target: str | None, prediction
     from ibis.common.exceptions import IbisTypeError
 
     check_columns(table, [score, target, prediction, timestamp], name)
-    columns: dict[str, Any] = {"s": table[score].cast("float64").round(SCORE_DECIMALS)}
+    columns: dict[str, Any] = {"s": rounded_score(table[score])}
     if target:
         try:
             right = (table[target] == table[prediction]).cast("int64")
