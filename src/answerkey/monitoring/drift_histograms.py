@@ -134,14 +134,13 @@ def _blocks(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], pd.Da
     change = np.zeros(len(frame), dtype=bool)
     change[0] = True
     for key in keys:
-        column = frame[key]
-        values = column.astype(object).where(column.notna(), None).to_numpy()  # NULL may come back as NaN
-        change[1:] |= values[1:] != values[:-1]
+        codes, _ = pd.factorize(frame[key])  # every NULL (None, NaN, NaT) the same code; no object copies
+        change[1:] |= codes[1:] != codes[:-1]
     starts = np.flatnonzero(change)
     ends = [*starts[1:], len(frame)]
-    head = frame[keys].to_numpy()[starts]
+    heads = frame[keys].iloc[starts].itertuples(index=False, name=None)
     return {tuple(_plain(v) for v in value): frame.iloc[start:end]
-            for value, start, end in zip(head, starts, ends, strict=True)}
+            for value, start, end in zip(heads, starts, ends, strict=True)}
 
 
 def _plain(value: Any) -> Any:
