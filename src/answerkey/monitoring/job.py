@@ -186,8 +186,6 @@ def run_monitor(
     realized = realized_performance(log, window=window, min_labels=min_labels, as_of=as_of)
     by_segment = (realized_performance(log, window=window, by=segments, min_labels=min_labels, as_of=as_of)
                   if segments else None)
-    run = MonitorRun(model=model, source=log.source, as_of=lag.as_of, window=window, lag=lag, realized=realized,
-                     realized_by_segment=by_segment)
     findings = [*alerts.lag_findings(lag.windows, model), *ground_truth]
     notes: list[str] = []
     estimated = drift = mismatch = None
@@ -211,8 +209,9 @@ def run_monitor(
                      "(--reference) or an early period of the log (--reference-until)")
     first, last = _maturities(lag)
     signal = retraining_signal(model, findings, maturity=last, next_window=first)
-    return replace(run, estimated=estimated, drift=drift, multivariate=multi, mismatch=mismatch,
-                   findings=findings, signal=signal, notes=notes)
+    return MonitorRun(model=model, source=log.source, as_of=lag.as_of, window=window, lag=lag, realized=realized,
+                      realized_by_segment=by_segment, estimated=estimated, drift=drift, multivariate=multi,
+                      mismatch=mismatch, findings=findings, signal=signal, notes=notes)
 
 
 def _multivariate(reference: PredictionLog, current: Any, columns: list[str], segments: list[str],
