@@ -315,6 +315,17 @@ def test_each_window_is_compared_with_the_whole_reference_and_alerts_above_its_r
     assert list(fixed["alert"]) == list(fixed["drifted"])
 
 
+def test_ks_stays_exact_when_a_bin_left_alone_is_chosen_after_the_dense_bins_split() -> None:
+    # 100,000 normal values a side in 256 fine bins: splitting the dense bins moves the KS bound onto a fine bin
+    # the first scan had not chosen; the exact pass must read all of its rows (it once dropped them)
+    rng = np.random.default_rng(1)
+    reference, current = pd.DataFrame({"x": rng.normal(0, 1, 100_000)}), pd.DataFrame({"x": rng.normal(0, 1, 100_000)})
+    result = row(drift(reference, current, numeric_method="ks", resolution=256), "x")
+    assert result["effect_size"] == pytest.approx(stats.ks_2samp(reference["x"], current["x"]).statistic, rel=1e-12)
+    deciles = np.quantile(reference["x"], np.arange(1, 10) / 10, method="inverted_cdf")
+    assert result["details"]["psi_edges"] == pytest.approx(list(deciles), rel=1e-12)
+
+
 def _days(rng: np.random.Generator, start: str, days: int, rows: int) -> pd.Series:
     return pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, days * 86400, rows), unit="s")
 

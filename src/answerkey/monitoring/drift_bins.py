@@ -177,10 +177,23 @@ def replace_bins(table: pd.DataFrame, finer: pd.DataFrame, split: set[int], most
     return pd.concat([kept, finer]).sort_values("b", ignore_index=True)
 
 
-def split_of(keys: pd.DataFrame, split: pd.DataFrame, most: int) -> pd.DataFrame:
-    """The rows of ``split`` (``s = 1`` for bins left whole) that the chosen ``keys`` lie in."""
+def split_of(keys: pd.DataFrame, split: pd.DataFrame, most: int,
+             grids: Sequence[tuple[float, float]]) -> pd.DataFrame:
+    """The split (``s = 1`` for bins left whole) of every fine bin the chosen ``keys`` lie in.
+
+    A bin the first scan left alone may be chosen after the dense bins were split (a finer table moves the
+    KS bound): it is not in ``split`` and comes back whole, so that the exact pass reads all of its rows.
+    """
     wanted = keys[["col", "key"]].assign(b=keys["key"] // most)[["col", "b"]].drop_duplicates()
-    return wanted.merge(split, on=["col", "b"], how="inner", validate="one_to_one")
+    found = wanted.merge(split, on=["col", "b"], how="left", validate="one_to_one")
+    whole = found["s"].isna().to_numpy()
+    if whole.any():
+        low = np.array([grids[i][0] for i in found.loc[whole, "col"]])
+        width = np.array([grids[i][1] for i in found.loc[whole, "col"]])
+        found.loc[whole, "lo"] = low + found.loc[whole, "b"].to_numpy(float) * width
+        found.loc[whole, "inv"] = np.divide(1.0, width, out=np.zeros_like(width), where=width > 0)
+        found.loc[whole, "s"] = 1
+    return found.astype({"s": np.int64})
 
 
 @dataclass(frozen=True, slots=True)

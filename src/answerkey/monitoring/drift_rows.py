@@ -119,7 +119,8 @@ def _numeric_rows(reference: ir.Table, current: ir.Table, layout: Layout, spec: 
     exact = pd.DataFrame()
     if chosen:
         keys = pd.concat(chosen)
-        exact = exact_pass(reference, current, layout, spec, grid_of, bins_.split_of(keys, split, SUB), keys)
+        whole = bins_.split_of(keys, split, SUB, [(g.low, g.width) for g in grid_of])
+        exact = exact_pass(reference, current, layout, spec, grid_of, whole, keys)
     by_pair: dict[tuple[int, Any], pd.DataFrame] = {}
     if len(exact):
         parts = exact.groupby(["col", GROUP]) if layout.grouped else exact.groupby(["col", exact["col"] * 0])
