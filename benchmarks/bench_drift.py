@@ -6,7 +6,8 @@ category at 15%), a negligible shift in x2 (mean +0.01 sd: significant at a mill
 nothing else. Each contender runs in its own process (so each peak RSS is its own) and is timed from reading the
 Parquet files to its flags:
 
-- answerkey: ``column_drift`` on DuckDB reading the Parquet files in place;
+- answerkey: ``column_drift`` on DuckDB reading the Parquet files in place, exact (the default), and again with
+  the CDFs read to within 0.001 (``cdf_tolerance=1e-3``, the default of per-window drift);
 - numpy/scipy: a careful pass (PSI over reference deciles + ``ks_2samp`` for numeric columns, value counts +
   ``chi2_contingency`` for categorical ones), flagging PSI >= 0.2 or Cramér's V >= 0.1 with p < 0.05;
 - Evidently's ``DataDriftPreset`` if ``import evidently`` works (it is in the ``bench`` extra), or in another
@@ -78,14 +79,19 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_answerkey(reference: str, current: str) -> set[str]:
+def run_answerkey(reference: str, current: str, cdf_tolerance: float = 0.0) -> set[str]:
     import ibis
 
     from answerkey.monitoring.drift import column_drift
 
     con = ibis.duckdb.connect()
-    result = column_drift(con.read_parquet(reference), con.read_parquet(current))
+    result = column_drift(con.read_parquet(reference), con.read_parquet(current), cdf_tolerance=cdf_tolerance)
     return set(result.loc[result["drifted"], "column"])
+
+
+def run_answerkey_within(reference: str, current: str) -> set[str]:
+    """As ``run_answerkey``, with the CDFs read to within 0.001 (``window_drift``'s default) instead of exactly."""
+    return run_answerkey(reference, current, cdf_tolerance=1e-3)
 
 
 def run_numpy(reference: str, current: str) -> set[str]:
@@ -133,12 +139,13 @@ def run_evidently(reference: str, current: str) -> set[str]:
     return flagged
 
 
-RUNNERS = {"answerkey": run_answerkey, "numpy": run_numpy, "evidently": run_evidently}
+RUNNERS = {"answerkey": run_answerkey, "answerkey-0.001": run_answerkey_within, "numpy": run_numpy,
+           "evidently": run_evidently}
 
 
 def worker(name: str, reference: str, current: str) -> None:
     """Run one contender (imports first, outside the clock) and print seconds, peak RSS and flags as JSON."""
-    if name == "answerkey":
+    if name.startswith("answerkey"):
         import ibis  # noqa: F401
         import scipy.stats
 
@@ -186,7 +193,7 @@ def main() -> None:
         paths = write_data(Path(directory), rows)
         print(f"{rows:,} rows x {len(NUMERIC)} numeric + {len(CATEGORICAL)} categorical columns per frame; "
               f"clear shifts {sorted(CLEAR)}, negligible {NEGLIGIBLE}")
-        results = {name: run(name, sys.executable, paths) for name in ("answerkey", "numpy")}
+        results = {name: run(name, sys.executable, paths) for name in ("answerkey", "answerkey-0.001", "numpy")}
         python, note = (None, "Evidently skipped (--quick)") if args.quick else evidently_python(args.evidently_python)
         if python:
             results["evidently"] = run("evidently", python, paths)
@@ -195,12 +202,15 @@ def main() -> None:
     ours = results["answerkey"]
     for name, result in results.items():
         if isinstance(result, str):
-            print(f"  {name:10} failed: {result}")
+            print(f"  {name:15} failed: {result}")
             continue
         flagged = set(result["flagged"])
-        ratio = "" if name == "answerkey" or isinstance(ours, str) else \
+        ratio = "" if name.startswith("answerkey") or isinstance(ours, str) else \
             f", answerkey {result['seconds'] / ours['seconds']:.1f}x faster"
-        print(f"  {name:10} {result['seconds']:7.2f} s, peak RSS {result['peak_mb']:6.0f} MB, "
+        within = results.get("answerkey-0.001")
+        if ratio and isinstance(within, dict):
+            ratio += f" (to 0.001: {result['seconds'] / within['seconds']:.1f}x)"
+        print(f"  {name:15} {result['seconds']:7.2f} s, peak RSS {result['peak_mb']:6.0f} MB, "
               f"flagged {sorted(flagged)}; clear shifts found {len(flagged & CLEAR)}/{len(CLEAR)}, "
               f"negligible {'flagged' if NEGLIGIBLE in flagged else 'not flagged'}, "
               f"others flagged {sorted(flagged - CLEAR - {NEGLIGIBLE})}{ratio}")
