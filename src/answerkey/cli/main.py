@@ -21,6 +21,7 @@ from answerkey.cli import (
     golden_cmd,
     import_cmds,
     label_issues_cmd,
+    labels_cmds,
     leakage_cmd,
     monitor_cmds,
     release_cmds,
@@ -76,6 +77,7 @@ label_issues_cmd.register(app)
 staleness_cmd.register(app)
 monitor_cmds.register(app)
 report_cmd.register(app)
+labels_cmds.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -24,12 +24,15 @@ from sqlalchemy import (
 __all__ = [
     "annotations",
     "annotators",
+    "derived_labels",
     "eval_results",
     "eval_runs",
     "feedback",
     "findings",
     "imports",
     "items",
+    "label_definitions",
+    "label_derivations",
     "label_issue_flags",
     "metadata",
     "monitor_runs",
@@ -280,8 +283,46 @@ monitor_runs = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 
+label_definitions = Table(
+    "label_definitions",
+    metadata,
+    Column("name", ID, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False, comment="behavioral"),
+    Column("content_hash", String(64), nullable=False, comment="sha256 of the canonical definition"),
+    Column("body", JSON, nullable=False),
+    Column("registered_at", DateTime, nullable=False),
+    UniqueConstraint("name", "content_hash", name="uq_label_definitions_name"),
+)
+
+label_derivations = Table(
+    "label_derivations",
+    metadata,
+    Column("derivation_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", ID, nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("as_of", DateTime, nullable=False, comment="events after it unseen; windows open at it immature"),
+    Column("engine", Text, nullable=False),
+    Column("counts", JSON, nullable=False),
+    Column("derived_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["name", "version"], ["label_definitions.name", "label_definitions.version"],
+                         name="fk_label_derivations_name_label_definitions"),
+)
+
+derived_labels = Table(
+    "derived_labels",
+    metadata,
+    Column("derivation_id", Integer, ForeignKey("label_derivations.derivation_id"), primary_key=True),
+    Column("item_id", ID, ForeignKey("items.item_id"), primary_key=True),
+    Column("label", Text, comment="NULL while immature"),
+    Column("status", String(16), nullable=False, comment="positive, negative or immature"),
+    Column("anchor_at", DateTime),
+    Column("decided_at", DateTime, comment="the outcome event, or the end of the window"),
+)
+
 APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")
 """Tables whose rows are never updated or deleted once written."""
 RECORD_TABLES = ("eval_runs", "eval_results", "feedback", "splits", "split_assignments", "split_seals", "test_ledger",
-                 "label_issue_flags", "findings", "monitor_runs")
+                 "label_issue_flags", "findings", "monitor_runs", "label_definitions", "label_derivations",
+                 "derived_labels")
 """Records of what was measured: append-only like ground truth (a run is never rewritten)."""

@@ -1,0 +1,125 @@
+"""``answerkey labels``: ground truth that no annotator typed: behavioural labels defined as code, derived in
+the engine and written as annotations; their versions and what a new version flips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from answerkey.cli.common import State, console, print_json
+
+__all__ = ["register"]
+
+labels_app = typer.Typer(help="Derived labels: behavioural definitions as code, their versions and derivations.",
+                         no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``labels`` command group to ``app``."""
+    app.add_typer(labels_app, name="labels")
+
+
+@labels_app.command("define")
+def define_command(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A behavioural definition (YAML).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Register a definition: a new version when what it labels changed, else the version it already is."""
+    from answerkey.labels import load_definition
+    from answerkey.project.behavioral import register_definition
+
+    state: State = ctx.obj
+    registered = register_definition(state.open(), load_definition(path))
+    if as_json:
+        print_json(registered.to_dict())
+        return
+    verb = "registered as" if registered.created else "unchanged: already"
+    console.print(f"{registered.name} {verb} version {registered.version} (sha256 {registered.content_hash[:16]})")
+
+
+@labels_app.command("derive")
+def derive_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The definition's name.")],
+    engine: Annotated[str, typer.Option("--engine", help="Where the tables are: duckdb (files), a DuckDB file, "
+                                                         "duckdb:///path, spark or an Ibis URL.")] = "duckdb",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Events seen up to this time (default: now).")] = None,
+    version: Annotated[int | None, typer.Option("--version", help="Derive this version (default: latest).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, write nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Derive a definition's labels and write the mature ones that changed as annotations (source behavioral)."""
+    import pandas as pd
+
+    from answerkey.errors import ParameterError
+    from answerkey.monitoring.engines import connect
+    from answerkey.project.behavioral import derive_labels
+
+    state: State = ctx.obj
+    stamp = None
+    if as_of is not None:
+        try:
+            stamp = pd.Timestamp(as_of).to_pydatetime()
+        except (TypeError, ValueError):
+            raise ParameterError.invalid("--as-of", "a date or ISO 8601 time", as_of) from None
+    done = derive_labels(state.open(), name, connect(engine), as_of=stamp, version=version, engine_name=engine,
+                         dry_run=dry_run)
+    if as_json:
+        print_json(done.to_dict())
+        return
+    counts = done.counts
+    console.print(f"{name} v{done.version} as of {done.as_of:%Y-%m-%d %H:%M}: {counts['positive']:,} positive, "
+                  f"{counts['negative']:,} negative, {counts['immature']:,} immature (window still open: no label), "
+                  f"{counts['not_items']:,} not items of the workspace")
+    console.print(f"{'would write' if dry_run else 'wrote'} {counts['written']:,} annotations "
+                  "(new or changed labels only)")
+
+
+@labels_app.command("diff")
+def diff_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The definition's name.")],
+    old: Annotated[int | None, typer.Option("--from", help="The older version (default: the one before).")] = None,
+    new: Annotated[int | None, typer.Option("--to", help="The newer version (default: the latest derived).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """How the labels of two derived versions differ, by segment: flips each way, matured, became immature."""
+    from answerkey.project.behavioral import flip_report
+
+    state: State = ctx.obj
+    report = flip_report(state.open(), name, old, new)
+    if as_json:
+        print_json({"name": name, "segments": report.to_dict("records")})
+        return
+    first = report.iloc[0]
+    table = Table("segment", "items", "unchanged", "positive→negative", "negative→positive", "matured",
+                  "became immature", title=f"{name}: v{first['old_version']} → v{first['new_version']}")
+    for row in report.to_dict("records"):
+        table.add_row(str(row["segment"]), f"{row['items']:,}", f"{row['unchanged']:,}",
+                      f"{row['positive_to_negative']:,}", f"{row['negative_to_positive']:,}", f"{row['matured']:,}",
+                      f"{row['became_immature']:,}")
+    console.print(table)
+
+
+@labels_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Registered definitions and their versions."""
+    from answerkey.project.behavioral import definition_versions
+
+    state: State = ctx.obj
+    versions = definition_versions(state.open())
+    if as_json:
+        print_json([{**row, "registered_at": str(row["registered_at"])} for row in versions.to_dict("records")])
+        return
+    table = Table("name", "version", "kind", "sha256", "window", "registered")
+    for row in versions.to_dict("records"):
+        table.add_row(str(row["name"]), str(row["version"]), str(row["kind"]), str(row["content_hash"])[:16],
+                      str(row["body"].get("window", "")), f"{row['registered_at']:%Y-%m-%d %H:%M}")
+    console.print(table)

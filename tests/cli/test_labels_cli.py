@@ -1,0 +1,65 @@
+"""``answerkey labels`` from the command line: define, derive on Parquet files, diff two versions, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from test_consensus_cli import answerkey
+
+DEFINITION = """name: churn
+description: cancelled within {days} days of the start
+entity: customer_id
+anchor: {{table: {root}/subscriptions.parquet, time: started_at}}
+events: {{table: {root}/events.parquet, time: occurred_at}}
+outcome: "event_type = 'cancel'"
+window: {days} days
+labels: {{positive: positive, negative: negative}}
+"""
+
+
+def _workspace(tmp_path: Path) -> Path:
+    workspace = tmp_path / "ws"
+    assert answerkey("init", workspace).returncode == 0
+    (workspace / "items.csv").write_text("item_id,segment\na,smb\nb,smb\nc,enterprise\n")
+    assert answerkey("import", "items", "items.csv", cwd=workspace).returncode == 0
+    pd.DataFrame({"customer_id": ["a", "b", "c", "z"], "started_at": pd.to_datetime(["2026-01-01"] * 3 + [
+        "2026-01-01"])}).to_parquet(tmp_path / "subscriptions.parquet")
+    pd.DataFrame({"customer_id": ["a", "b"], "event_type": ["cancel", "cancel"],
+                  "occurred_at": pd.to_datetime(["2026-01-05", "2026-02-20"])}).to_parquet(tmp_path / "events.parquet")
+    return workspace
+
+
+def test_define_derive_and_diff_from_the_command_line(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path)
+    (tmp_path / "churn.yaml").write_text(DEFINITION.format(days=90, root=tmp_path))
+    defined = answerkey("labels", "define", tmp_path / "churn.yaml", "--json", cwd=workspace)
+    assert defined.returncode == 0, defined.stderr
+    assert json.loads(defined.stdout)["version"] == 1
+    derived = answerkey("labels", "derive", "churn", "--as-of", "2026-06-01", "--json", cwd=workspace)
+    assert derived.returncode == 0, derived.stderr
+    assert json.loads(derived.stdout)["counts"] == {"positive": 2, "negative": 1, "immature": 0, "not_items": 1,
+                                                    "written": 3}
+    (tmp_path / "churn.yaml").write_text(DEFINITION.format(days=30, root=tmp_path))
+    assert json.loads(answerkey("labels", "define", tmp_path / "churn.yaml", "--json", cwd=workspace).stdout)[
+        "version"] == 2
+    assert answerkey("labels", "derive", "churn", "--as-of", "2026-06-01", cwd=workspace).returncode == 0
+    diff = json.loads(answerkey("labels", "diff", "churn", "--json", cwd=workspace).stdout)
+    everything = diff["segments"][0]
+    assert (everything["segment"], everything["positive_to_negative"], everything["unchanged"]) == ("all", 1, 2)
+    listed = json.loads(answerkey("labels", "list", "--json", cwd=workspace).stdout)
+    assert [row["version"] for row in listed] == [1, 2]
+
+
+def test_a_bad_definition_exits_2_naming_the_file_and_field(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path)
+    (tmp_path / "bad.yaml").write_text(DEFINITION.format(days=90, root=tmp_path).replace("90 days", "3 months"))
+    result = answerkey("labels", "define", tmp_path / "bad.yaml", cwd=workspace)
+    assert result.returncode == 2
+    assert "bad.yaml" in result.stderr
+    assert "window" in result.stderr
+    assert "Traceback" not in result.stderr
+    missing = answerkey("labels", "derive", "nothing", cwd=workspace)
+    assert missing.returncode == 2
+    assert "no definition 'nothing'" in missing.stderr
