@@ -63,3 +63,44 @@ def test_a_bad_definition_exits_2_naming_the_file_and_field(tmp_path: Path) -> N
     missing = answerkey("labels", "derive", "nothing", cwd=workspace)
     assert missing.returncode == 2
     assert "no definition 'nothing'" in missing.stderr
+
+
+RULES = '''
+from answerkey.quality.labeling_functions import labeling_function
+
+
+def lf_refund(item):
+    return "negative" if "refund" in (item.get("text") or "") else None
+
+
+@labeling_function(name="thanks")
+def polite(item):
+    return "positive" if "thanks" in (item.get("text") or "") else None
+
+
+SQL = {"lf_short": "CASE WHEN length(text) < 12 THEN 'neutral' END"}
+'''
+
+
+def test_labeling_functions_report_accuracy_against_expert_labels_and_write_once(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    assert answerkey("init", workspace).returncode == 0
+    (workspace / "items.csv").write_text("item_id,text\n1,refund now please\n2,thanks a lot friend\n3,hm ok\n"
+                                         "4,refund and thanks\n")
+    (workspace / "expert.csv").write_text("item_id,annotator_id,label,source\n1,e,negative,expert\n"
+                                          "2,e,positive,expert\n4,e,positive,expert\n")
+    (tmp_path / "rules.py").write_text(RULES)
+    for kind, name in (("items", "items.csv"), ("annotations", "expert.csv")):
+        assert answerkey("import", kind, name, cwd=workspace).returncode == 0
+    result = answerkey("labels", "functions", tmp_path / "rules.py", "--write", "--json", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    rows = {row["function"]: row for row in report["functions"]}
+    assert rows["lf_refund"]["coverage"] == 0.5
+    assert (rows["lf_refund"]["n_trusted"], rows["lf_refund"]["accuracy"]) == (2, 0.5)  # right on 1, wrong on 4
+    assert rows["thanks"]["accuracy"] == 1.0
+    assert report["summary"]["conflict"] == 0.25  # item 4: negative and positive
+    assert report["written"] == 5
+    again = json.loads(answerkey("labels", "functions", tmp_path / "rules.py", "--write", "--json",
+                                 cwd=workspace).stdout)
+    assert again["written"] == 0

@@ -123,3 +123,35 @@ def list_command(
         table.add_row(str(row["name"]), str(row["version"]), str(row["kind"]), str(row["content_hash"])[:16],
                       str(row["body"].get("window", "")), f"{row['registered_at']:%Y-%m-%d %H:%M}")
     console.print(table)
+
+
+@labels_app.command("functions")
+def functions_command(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A Python file of labeling functions (lf_* or @labeling_function; "
+                                              "SQL expressions in a dict named SQL).")],
+    write: Annotated[bool, typer.Option("--write", help="Append the votes as synthetic annotations.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Labeling functions over the workspace's items: coverage, overlap, conflict, and accuracy against the
+    adjudicated and expert labels with a 95% interval."""
+    from answerkey.project.synthetic import run_labeling_functions
+
+    state: State = ctx.obj
+    run = run_labeling_functions(state.open(), path, write=write)
+    if as_json:
+        print_json(run.to_dict())
+        return
+    summary = run.summary
+    table = Table("function", "labels", "votes", "coverage", "overlap", "conflict", "accuracy (95% CI)", "trusted n",
+                  title=f"{summary.n_functions} labeling functions over {summary.n_items:,} items: coverage "
+                        f"{summary.coverage:.1%}, overlap {summary.overlap:.1%}, conflict {summary.conflict:.1%}")
+    for row in run.analysis.to_dict("records"):
+        accuracy = ("—" if not row["n_trusted"] else
+                    f"{row['accuracy']:.3f} ({row['accuracy_low']:.3f} to {row['accuracy_high']:.3f})")
+        table.add_row(str(row["function"]), ", ".join(map(str, row["polarity"])), f"{row['n_votes']:,}",
+                      f"{row['coverage']:.1%}", f"{row['overlap']:.1%}", f"{row['conflict']:.1%}", accuracy,
+                      f"{row['n_trusted']:,}")
+    console.print(table)
+    if write:
+        console.print(f"wrote {run.written:,} votes as synthetic annotations (new or changed only)")

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 
 from answerkey.errors import NotFoundError, ParameterError
-from answerkey.io.tabular import Batch
-from answerkey.io.validation import AnnotationContext, validate_annotations
 from answerkey.labels.definition import BehavioralDefinition
 from answerkey.labels.derive import derive_behavioral
+from answerkey.project.derived_writes import append_derived_annotations, changed_labels
 from answerkey.project.workspace import Workspace
-from answerkey.quality.aggregation import latest_per_annotator
 from answerkey.store import reads, writes
 from answerkey.store import tables as t
 
@@ -161,38 +158,17 @@ def _plain_time(value: Any) -> datetime | None:
 
 def _changed(connection: Connection, labels: pd.DataFrame, annotator_id: str) -> pd.DataFrame:
     """The mature labels that differ from what ``annotator_id`` last said about each item."""
-    mature = labels[labels["status"] != "immature"]
-    if mature.empty:
-        return mature
-    previous = reads.annotations_frame(connection)
-    previous = previous[previous["annotator_id"] == annotator_id]
-    if previous.empty:
-        return mature
-    last = latest_per_annotator(previous).set_index("item_id")["label"]
-    said = mature["item_id"].map(last)
-    return mature[said.isna() | (said != mature["label"])]
+    mature = labels[labels["status"] != "immature"].assign(annotator_id=annotator_id)
+    return changed_labels(connection, mature).drop(columns="annotator_id")
 
 
 def _append(workspace: Workspace, connection: Connection, changed: pd.DataFrame, definition: BehavioralDefinition,
             version: int, digest: str, as_of: pd.Timestamp) -> None:
-    """Write the labels through the same validation as a file import (labels, items, schema version)."""
-    schema = workspace.schema()
-    writes.register_schema(connection, schema)
-    known = pd.Index(sorted(reads.item_id_lookup(connection)))
-    context = AnnotationContext(path=Path(f"<definition {definition.name} v{version}>"),
-                                item_positions=lambda ids: known.get_indexer(pd.Index(ids.to_numpy(dtype=object))),
-                                schemas=reads.schemas(connection), default_version=schema.version,
-                                default_source="behavioral")
     note = f"behavioral definition {definition.name} v{version} sha256:{digest[:16]}"
     frame = pd.DataFrame({"item_id": changed["item_id"].astype(str).to_numpy(),
                           "annotator_id": definition.annotator_id, "label": changed["label"].astype(str).to_numpy(),
                           "created_at": as_of.isoformat(), "source": "behavioral", "note": note})
-    clean = validate_annotations(Batch(frame, 1), context)
-    if context.total_problems:
-        first = context.problems[0]
-        raise ParameterError(f"{definition.name}: derived label refused at {first.column}: {first.found}; "
-                             f"expected {first.expected}")
-    writes.append_annotations(connection, clean, None, writes.utcnow())
+    append_derived_annotations(workspace, connection, frame, f"definition {definition.name} v{version}")
 
 
 def flip_report(workspace: Workspace, name: str, old: int | None = None, new: int | None = None) -> pd.DataFrame:

@@ -1,0 +1,55 @@
+"""Writing labels that no annotator typed (behavioural definitions, labeling functions) as ordinary annotations,
+through the same validation as a file import, so the store holds them like any other judgement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from answerkey.errors import ParameterError
+from answerkey.io.tabular import Batch
+from answerkey.io.validation import AnnotationContext, validate_annotations
+from answerkey.project.workspace import Workspace
+from answerkey.quality.aggregation import latest_per_annotator
+from answerkey.store import reads, writes
+
+__all__ = ["append_derived_annotations", "changed_labels"]
+
+
+def append_derived_annotations(workspace: Workspace, connection: Connection, frame: pd.DataFrame, what: str) -> int:
+    """Append ``frame`` (``item_id``, ``annotator_id``, ``label``, ``created_at``, ``source``, ``note``) in the
+    caller's transaction; ``what`` names the producer in errors. Returns the rows read (a judgement already
+    stored is not added twice)."""
+    if frame.empty:
+        return 0
+    schema = workspace.schema()
+    writes.register_schema(connection, schema)
+    known = pd.Index(sorted(reads.item_id_lookup(connection)))
+    context = AnnotationContext(path=Path(f"<{what}>"),
+                                item_positions=lambda ids: known.get_indexer(pd.Index(ids.to_numpy(dtype=object))),
+                                schemas=reads.schemas(connection), default_version=schema.version,
+                                default_source=str(frame["source"].iloc[0]))
+    clean = validate_annotations(Batch(frame.reset_index(drop=True), 1), context)
+    if context.total_problems:
+        first = context.problems[0]
+        raise ParameterError(f"{what}: {context.total_problems} label(s) refused, first at {first.column}: "
+                             f"{first.found}; expected {first.expected}")
+    writes.append_annotations(connection, clean, None, writes.utcnow())
+    return len(clean)
+
+
+def changed_labels(connection: Connection, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` (``item_id``, ``annotator_id``, ``label``) whose label differs from what that
+    annotator last said about the item: deriving again writes only what is new."""
+    if frame.empty:
+        return frame
+    previous = reads.annotations_frame(connection)
+    previous = previous[previous["annotator_id"].isin(set(frame["annotator_id"]))]
+    if previous.empty:
+        return frame
+    last = latest_per_annotator(previous).set_index(["item_id", "annotator_id"])["label"]
+    said = pd.Series(last.reindex(pd.MultiIndex.from_frame(frame[["item_id", "annotator_id"]])).to_numpy(),
+                     index=frame.index)
+    return frame[said.isna() | (said != frame["label"])]
