@@ -11,8 +11,8 @@ import pytest
 from sklearn import metrics as skm
 
 from answerkey.errors import ParameterError
+from answerkey.intervals import wilson_interval
 from answerkey.monitoring import ColumnMap, load_prediction_log, realized_performance
-from answerkey.monitoring.intervals import wilson_interval
 from answerkey.monitoring.roc_auc import auc_rows, hanley_mcneil_se, rank_auc_table
 
 START = pd.Timestamp("2024-05-06")

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from answerkey.monitoring.intervals import percentile_interval, wilson_interval
+from answerkey.intervals import percentile_interval, wilson_interval
 
 __all__ = ["METRIC_COLUMNS", "confusion_metrics", "confusion_table", "metric_row"]
 

@@ -27,8 +27,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from answerkey.intervals import mean_and_sd, normal_interval, percentile_interval
 from answerkey.monitoring.classification import metric_row
-from answerkey.monitoring.intervals import mean_and_sd, normal_interval, percentile_interval
 
 __all__ = ["EPS", "probability_metrics", "probability_table"]
 

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from answerkey.monitoring.intervals import z_value
+from answerkey.intervals import z_value
 
 __all__ = ["CLASS_KEY", "auc_rows", "hanley_mcneil_se", "one_vs_rest_table", "rank_auc_table"]
 

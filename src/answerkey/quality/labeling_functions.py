@@ -42,13 +42,13 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any, Final, TypeVar, overload
 
 import numpy as np
 import pandas as pd
 
 from answerkey.errors import AnswerkeyError, ParameterError
+from answerkey.intervals import wilson_interval
 from answerkey.quality.aggregation.consensus import consensus
 
 __all__ = [
@@ -281,7 +281,7 @@ def analyse_labeling_functions(
     n_trusted = counts["n_trusted"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         accuracy = np.where(n_trusted > 0, counts["n_correct"].to_numpy() / n_trusted, np.nan)
-    low, high = _wilson(counts["n_correct"].to_numpy(), n_trusted, confidence)
+    low, high = wilson_interval(counts["n_correct"].to_numpy(), n_trusted, confidence)
     return pd.DataFrame({
         "function": names,
         "polarity": [emitted.get(name, ()) for name in names],
@@ -497,17 +497,3 @@ def _trusted_labels(trusted: pd.DataFrame | None) -> pd.Series:
         item = known.loc[clash, "item_id"].tolist()[0]
         raise ParameterError.invalid("trusted", "one label per item", f"several labels for item {item!r}")
     return pd.Series(known["label"].to_numpy(dtype=object), index=known["item_id"].to_numpy())
-
-
-def _wilson(successes: np.ndarray, n: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of ``successes / n``, elementwise; NaN where ``n`` is 0."""
-    k = np.asarray(successes, dtype=float)
-    total = np.asarray(n, dtype=float)
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / total
-        centre = (p + z * z / (2 * total)) / (1 + z * z / total)
-        half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
-    low = np.where(total > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
-    high = np.where(total > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
-    return low, high

@@ -1,4 +1,4 @@
-"""Confidence intervals for monitoring metrics, from the small aggregates the engine returns.
+"""Confidence intervals for metrics and rates (monitoring, source accuracy), from small aggregates.
 
 - Proportions (accuracy, per-class precision and recall): Wilson score interval.
 - Means of per-prediction quantities (log loss, MAE, MAPE, MSE): normal interval from the engine's sums and
