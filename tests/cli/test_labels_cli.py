@@ -104,3 +104,38 @@ def test_labeling_functions_report_accuracy_against_expert_labels_and_write_once
     again = json.loads(answerkey("labels", "functions", tmp_path / "rules.py", "--write", "--json",
                                  cwd=workspace).stdout)
     assert again["written"] == 0
+
+
+def test_sources_and_feedback_check_find_selective_labels_and_score_each_source(tmp_path: Path) -> None:
+    import numpy as np
+
+    workspace = tmp_path / "ws"
+    assert answerkey("init", workspace).returncode == 0
+    rng = np.random.default_rng(3)
+    ids = [f"t{i}" for i in range(300)]
+    flagged = rng.random(300) < 0.4
+    pd.DataFrame({"item_id": ids, "segment": np.where(rng.random(300) < 0.5, "smb", "enterprise")}).to_csv(
+        workspace / "items.csv", index=False)
+    truth = np.where(flagged, "negative", "positive")
+    reviewed = np.where(flagged, rng.random(300) < 0.9, rng.random(300) < 0.1)  # labels where the model flagged
+    rows = [(i, "h1", t, "human") for i, t, r in zip(ids, truth, reviewed, strict=True) if r]
+    rows += [(i, "ex", t, "expert") for i, t, r in zip(ids, truth, reviewed, strict=True) if r and rng.random() < 0.5]
+    pd.DataFrame(rows, columns=["item_id", "annotator_id", "label", "source"]).to_csv(workspace / "labels.csv",
+                                                                                      index=False)
+    for kind, name in (("items", "items.csv"), ("annotations", "labels.csv")):
+        assert answerkey("import", kind, name, cwd=workspace).returncode == 0
+    pd.DataFrame({"item_id": ids, "prediction": flagged}).to_parquet(tmp_path / "preds.parquet")
+    found = answerkey("labels", "feedback-check", "--predictions", tmp_path / "preds.parquet", "--positive",
+                      "negative", "--json",
+                      cwd=workspace)
+    assert found.returncode == 0, found.stderr
+    assert [f["check"] for f in json.loads(found.stdout)["findings"]] == ["labels.selective_labels"]
+    sources = answerkey("labels", "sources", "--json", cwd=workspace)
+    assert sources.returncode == 0, sources.stderr
+    human = next(r for r in json.loads(sources.stdout)["accuracy"] if r["annotator_id"] == "h1"
+                 and r["segment"] == "all")
+    assert human["accuracy"] == 1.0
+    assert human["n_trusted"] > 30
+    missing = answerkey("labels", "feedback-check", "--predictions", tmp_path / "nope.parquet", cwd=workspace)
+    assert missing.returncode == 2
+    assert "nope.parquet" in missing.stderr

@@ -155,3 +155,69 @@ def functions_command(
     console.print(table)
     if write:
         console.print(f"wrote {run.written:,} votes as synthetic annotations (new or changed only)")
+
+
+@labels_app.command("sources")
+def sources_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every source (annotator, expert, rule, behavioural definition, model) against the adjudicated and
+    expert labels: accuracy with a 95% interval and its sample, per segment; and how far derived sources'
+    labels and coverage are from people's."""
+    from answerkey.project.sources import workspace_source_quality
+
+    state: State = ctx.obj
+    quality = workspace_source_quality(state.open())
+    if as_json:
+        print_json(quality.to_dict())
+        return
+    table = Table("source", "annotator", "segment", "labelled", "trusted n", "accuracy (95% CI)",
+                  title=f"sources against {quality.n_trusted_items:,} trusted items")
+    for row in quality.accuracy.to_dict("records"):
+        accuracy = ("-" if not row["n_trusted"] else
+                    f"{row['accuracy']:.3f} ({row['accuracy_low']:.3f} to {row['accuracy_high']:.3f})")
+        table.add_row(row["source"], row["annotator_id"], row["segment"], f"{row['n_labelled']:,}",
+                      f"{row['n_trusted']:,}", accuracy)
+    console.print(table)
+    if len(quality.gaps):
+        gaps = Table("source", "annotator", "labelled", "label shares gap (TVD)", "JS", "segment coverage gap (TVD)",
+                     title="derived sources against people's labels")
+        for row in quality.gaps.to_dict("records"):
+            gaps.add_row(row["source"], row["annotator_id"], f"{row['n_labelled']:,}", f"{row['label_tvd']:.3f}",
+                         f"{row['label_js']:.3f}", f"{row['segment_tvd']:.3f}")
+        console.print(gaps)
+
+
+@labels_app.command("feedback-check")
+def feedback_check_command(
+    ctx: typer.Context,
+    predictions: Annotated[Path, typer.Option("--predictions", help="The model's past predictions (Parquet/CSV): "
+                                                                    "item_id, the decision, predicted_at.")],
+    prediction: Annotated[str | None, typer.Option(
+        "--prediction-column", help="The decision's column (default prediction, else flag).")] = None,
+    positive: Annotated[list[str] | None, typer.Option("--positive", help="A decision value that means flagged "
+                                                                          "(repeat for several).")] = None,
+    deployed_at: Annotated[str | None, typer.Option("--deployed-at", help="Deployment time: label rates before "
+                                                                          "and after.")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="A predictions column to check within.")] = None,
+    by: Annotated[str, typer.Option("--by", help="Compare sources by kind (source) or by annotator_id.")] = "source",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Are the labels shaped by the model's own decisions? Selective labels, label rates across deployment,
+    and sources that agree with the model more than with the trusted labels."""
+    from answerkey.cli.common import print_findings
+    from answerkey.project.sources import read_predictions, workspace_feedback_check
+
+    state: State = ctx.obj
+    report = workspace_feedback_check(state.open(), read_predictions(predictions), prediction=prediction,
+                                      positive=positive or None, deployed_at=deployed_at, segment=segment,
+                                      source_column=by)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    for note in report.summary.get("notes", []):
+        console.print(f"note: {note}")
+    if not report.findings:
+        console.print(f"no feedback loop found (checks: {', '.join(report.summary.get('checks', []))})")
+    print_findings(report.findings)
