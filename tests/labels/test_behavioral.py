@@ -97,7 +97,7 @@ def test_outcome_rules_are_rebuilt_from_a_portable_subset_of_sql() -> None:
 def test_a_bad_definition_file_names_the_file_and_each_field(tmp_path: Path) -> None:
     path = write_text(tmp_path / "churn.yaml", "name: churn\nentity: customer_id\nanchor: {table: s, time: t}\n"
                       "events: {table: e, time: t}\noutcome: \"x = 1\"\nwindow: 3 months\n"
-                      "labels: {positive: churned}\n")
+                      "labels: {negative: retained}\n")
     with pytest.raises(ParameterError) as caught:
         load_definition(path)
     message = str(caught.value)
@@ -177,3 +177,14 @@ def test_a_new_version_reports_its_flips_by_segment(churn_workspace: Workspace,
         latest = reads.annotations_frame(connection).sort_values("annotation_id").drop_duplicates("item_id",
                                                                                                   keep="last")
     assert latest.set_index("item_id").loc["c", "label"] == "retained"
+
+
+def test_a_one_sided_definition_labels_only_the_outcome(churn_workspace: Workspace,
+                                                        tables: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    one_sided = churn(labels={"positive": "churned"})
+    result = derive_behavioral(one_sided, engine(*tables), AS_OF.to_pydatetime()).set_index("item_id")
+    assert result.loc["b", "status"] == "negative"
+    assert result.loc["b", "label"] is None
+    register_definition(churn_workspace, one_sided)
+    done = derive_labels(churn_workspace, "churn", engine(*tables), as_of=AS_OF.to_pydatetime())
+    assert done.counts["written"] == 2  # a and c; the closed windows of b and d say nothing

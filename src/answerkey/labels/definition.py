@@ -67,7 +67,9 @@ class Labels(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     positive: str
-    negative: str
+    negative: str | None = None
+    """None for a one-sided signal (a refund marks a refund request; no refund marks nothing): a closed window
+    without the outcome is then status ``negative`` with no label written."""
 
 
 class BehavioralDefinition(BaseModel):

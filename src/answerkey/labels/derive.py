@@ -89,6 +89,7 @@ def label_rows(frame: pd.DataFrame, definition: BehavioralDefinition, as_of: pd.
     status = np.where(positive, "positive", np.where(negative, "negative", "immature"))
     label = np.full(len(frame), None, dtype=object)  # None, not NaN: immature has no label at all
     label[positive.to_numpy()], label[negative.to_numpy()] = definition.labels.positive, definition.labels.negative
+    # a one-sided definition (negative None) leaves closed windows without the outcome unlabelled
     decided = first.where(positive, closes.where(negative))
     result = pd.DataFrame({"item_id": frame["item_id"].astype(str), "anchor_at": anchor, "status": status,
                            "label": pd.Series(label, index=frame.index, dtype=object), "decided_at": decided})

@@ -49,7 +49,8 @@ def register_definition(workspace: Workspace, definition: BehavioralDefinition) 
     """
     schema = workspace.schema()
     allowed = set(schema.label_names)
-    wrong = [label for label in (definition.labels.positive, definition.labels.negative) if label not in allowed]
+    wrong = [label for label in (definition.labels.positive, definition.labels.negative)
+             if label is not None and label not in allowed]
     if wrong:
         raise ParameterError(f"{definition.name}: labels {wrong} are not labels of schema v{schema.version} "
                              f"({', '.join(schema.label_names)})")
@@ -157,8 +158,9 @@ def _plain_time(value: Any) -> datetime | None:
 
 
 def _changed(connection: Connection, labels: pd.DataFrame, annotator_id: str) -> pd.DataFrame:
-    """The mature labels that differ from what ``annotator_id`` last said about each item."""
-    mature = labels[labels["status"] != "immature"].assign(annotator_id=annotator_id)
+    """The mature labels (a one-sided definition's negatives have none) that differ from what ``annotator_id``
+    last said about each item."""
+    mature = labels[(labels["status"] != "immature") & labels["label"].notna()].assign(annotator_id=annotator_id)
     return changed_labels(connection, mature).drop(columns="annotator_id")
 
 
