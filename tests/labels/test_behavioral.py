@@ -103,7 +103,7 @@ def test_a_bad_definition_file_names_the_file_and_each_field(tmp_path: Path) -> 
     message = str(caught.value)
     assert str(path) in message
     assert "window" in message
-    assert "labels.negative" in message
+    assert "labels.positive" in message
 
 
 def test_two_anchors_for_one_entity_are_refused_naming_it(tables: tuple[pd.DataFrame, pd.DataFrame]) -> None:
