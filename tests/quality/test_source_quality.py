@@ -67,3 +67,19 @@ def test_missing_columns_are_refused() -> None:
     with pytest.raises(ParameterError, match="source"):
         source_quality(annotations().drop(columns="source"))
     assert math.isnan(source_quality(annotations()).gaps.loc[0, "segment_tvd"])
+
+
+def test_labels_under_another_schema_version_are_not_compared() -> None:
+    frame = annotations().assign(schema_version=1)
+    later = pd.DataFrame([("1", "lf:new", "a2", "synthetic", 2), ("2", "lf:new", "a2", "synthetic", 2)],
+                         columns=["item_id", "annotator_id", "label", "source", "schema_version"])
+    quality = source_quality(pd.concat([frame, later], ignore_index=True))
+    new = quality.accuracy.set_index("annotator_id").loc["lf:new"]
+    assert new["n_trusted"] == 0  # the trusted labels of items 1 and 2 are v1 labels
+
+
+def test_no_annotations_give_empty_tables() -> None:
+    empty = source_quality(pd.DataFrame(columns=["item_id", "annotator_id", "label", "source"]))
+    assert empty.accuracy.empty
+    assert empty.gaps.empty
+    assert empty.n_trusted_items == 0

@@ -202,6 +202,7 @@ def feedback_check_command(
                                                                           "and after.")] = None,
     segment: Annotated[str | None, typer.Option("--segment", help="A predictions column to check within.")] = None,
     by: Annotated[str, typer.Option("--by", help="Compare sources by kind (source) or by annotator_id.")] = "source",
+    record: Annotated[bool, typer.Option("--record", help="Keep the findings for the report.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Are the labels shaped by the model's own decisions? Selective labels, label rates across deployment,
@@ -213,6 +214,10 @@ def feedback_check_command(
     report = workspace_feedback_check(state.open(), read_predictions(predictions), prediction=prediction,
                                       positive=positive or None, deployed_at=deployed_at, segment=segment,
                                       source_column=by)
+    if record:
+        from answerkey.project.findings_log import record_findings
+
+        record_findings(state.open(), report.findings, f"labels feedback-check {predictions.name}")
     if as_json:
         print_json(report.to_dict())
         return

@@ -11,6 +11,7 @@ import pandas as pd
 from answerkey.config import CONFIG_FILE
 from answerkey.demo import DemoData, generate_demo
 from answerkey.errors import WorkspaceError
+from answerkey.project.demo_derived import derive_demo_labels
 from answerkey.project.demo_production import monitor_demo_router
 from answerkey.project.imports import import_annotations, import_items
 from answerkey.project.releases import Release, create_release, diff_releases, get_release
@@ -64,6 +65,7 @@ def build_demo(directory: str | Path, *, seed: int = 7, n_items: int = 5000, for
     after = create_release(workspace, _month(last), note=f"ground truth under schema v{data.schema_v2.version}")
     diff_releases(workspace, before.name, after.name)
     _trust_demo(workspace, after.name, data_dir)
+    derive_demo_labels(workspace, data, data_dir)
     monitor_demo_router(workspace, data_dir)
     build_analytics_demo(root)
     report = render_report(workspace)

@@ -43,9 +43,11 @@ def read_predictions(path: str | Path) -> pd.DataFrame:
 
 
 def workspace_feedback_check(workspace: Workspace, predictions: pd.DataFrame, **options: Any) -> FeedbackReport:
-    """:func:`~answerkey.quality.feedback_loop.feedback_check` of ``predictions`` against the workspace's labels,
-    the adjudicated and expert ones trusted when there are any."""
+    """:func:`~answerkey.quality.feedback_loop.feedback_check` of ``predictions`` against the workspace's labels
+    under its latest schema version, the adjudicated and expert ones trusted when there are any."""
     annotations, _ = _annotations_and_segments(workspace)
+    if len(annotations):  # compare under the current schema: older versions name labels differently
+        annotations = annotations[annotations["schema_version"] == annotations["schema_version"].max()]
     present = [s for s in TRUSTED if s in set(annotations["source"])]
     options.setdefault("trusted", present or None)
     return feedback_check(predictions, annotations, **options)

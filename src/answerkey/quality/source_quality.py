@@ -5,7 +5,7 @@ Every annotator is a source of its kind (``human``, ``expert``, ``synthetic`` fo
 ``behavioral`` for a definition, ``model``): its accuracy on the items with a trusted label, with a Wilson
 interval and the number of items it rests on, overall and per segment, and its confusion (trusted label ->
 its label). An annotator is never scored against a trusted label it decided itself (an expert who alone
-decided an item is not graded on it).
+decided an item is not graded on it), nor against one made under another schema version.
 
 The distribution gap compares a source's labels with the people's (``human``, ``expert``, ``adjudicated``)
 over all the items each labelled: class balance (total variation distance and Jensen-Shannon distance, base 2,
@@ -96,10 +96,17 @@ def source_quality(annotations: pd.DataFrame, *, segments: pd.Series | None = No
     if not 0 < confidence < 1:
         raise ParameterError.invalid("confidence", "a number between 0 and 1", confidence)
     latest = latest_per_annotator(annotations).reset_index(drop=True)
-    truth = trusted_with_deciders(latest, trusted)
+    if latest.empty:
+        return SourceQuality(pd.DataFrame(columns=ACCURACY_COLUMNS), pd.DataFrame(columns=GAP_COLUMNS), 0)
+    # labels made under different schema versions do not compare (v1 "billing" is not v2 "billing_refund")
+    versions = latest["schema_version"] if "schema_version" in latest else pd.Series(0, index=latest.index)
+    latest = latest.assign(_version=versions.to_numpy())
+    truth = pd.concat([trusted_with_deciders(part, trusted).assign(_version=version)
+                       for version, part in latest.groupby("_version")], ignore_index=True)
+    truth["item_id"] = truth["item_id"].astype(latest["item_id"].dtype)
     if segments is not None:
         latest = latest.assign(segment=latest["item_id"].map(segments).fillna("(none)").astype(str))
-    scored = latest.merge(truth.rename(columns={"label": "truth"}), on="item_id", how="left")
+    scored = latest.merge(truth.rename(columns={"label": "truth"}), on=["item_id", "_version"], how="left")
     own = [a in d if isinstance(d, frozenset) else False for a, d in zip(scored["annotator_id"], scored["deciders"],
                                                                           strict=True)]
     scored["graded"] = scored["truth"].notna() & ~np.asarray(own, dtype=bool)

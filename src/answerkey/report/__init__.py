@@ -2,6 +2,7 @@
 
 from answerkey.report import (  # noqa: F401  (registers sections)
     analytics_section,
+    labels_section,
     monitor_section,
     quality_sections,
     trust_sections,
