@@ -101,9 +101,12 @@ def test_labeling_functions_report_accuracy_against_expert_labels_and_write_once
     assert rows["thanks"]["accuracy"] == 1.0
     assert report["summary"]["conflict"] == 0.25  # item 4: negative and positive
     assert report["written"] == 5
-    again = json.loads(answerkey("labels", "functions", tmp_path / "rules.py", "--write", "--json",
-                                 cwd=workspace).stdout)
-    assert again["written"] == 0
+    again = answerkey("labels", "functions", tmp_path / "rules.py", "--write", "--combine", "majority", "-o",
+                      tmp_path / "combined.csv", "--json", cwd=workspace)
+    assert json.loads(again.stdout)["written"] == 0
+    combined = pd.read_csv(tmp_path / "combined.csv", dtype={"item_id": str}).set_index("item_id")
+    assert combined.loc["1", "label"] == "negative"
+    assert combined.loc["4", "status"] == "disputed"  # refund says negative, thanks says positive
 
 
 def test_sources_and_feedback_check_find_selective_labels_and_score_each_source(tmp_path: Path) -> None:

@@ -131,14 +131,29 @@ def functions_command(
     path: Annotated[Path, typer.Argument(help="A Python file of labeling functions (lf_* or @labeling_function; "
                                               "SQL expressions in a dict named SQL).")],
     write: Annotated[bool, typer.Option("--write", help="Append the votes as synthetic annotations.")] = False,
+    combine: Annotated[str | None, typer.Option("--combine", help="Combine the votes into one label per item "
+                                                                  "(majority, dawid-skene, ...).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the combined labels (CSV).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Labeling functions over the workspace's items: coverage, overlap, conflict, and accuracy against the
     adjudicated and expert labels with a 95% interval."""
+    from answerkey.errors import ParameterError
     from answerkey.project.synthetic import run_labeling_functions
+    from answerkey.quality.labeling_functions import combine_labeling_functions
 
+    if output is not None and combine is None:
+        raise ParameterError.invalid("--output", "given with --combine", str(output))
     state: State = ctx.obj
     run = run_labeling_functions(state.open(), path, write=write)
+    if combine is not None:
+        combined = combine_labeling_functions(run.votes, combine)
+        if output is not None:
+            combined.to_csv(output, index=False)
+        if not as_json:
+            shares = combined["label"].value_counts().head(10)
+            console.print(f"combined by {combine}: {len(combined):,} items; "
+                          + ", ".join(f"{label} {n:,}" for label, n in shares.items()))
     if as_json:
         print_json(run.to_dict())
         return

@@ -38,6 +38,7 @@ class LabelingFunctionRun:
     summary: LabelingFunctionSummary
     n_trusted: int
     written: int
+    votes: pd.DataFrame
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.analysis.assign(polarity=self.analysis["polarity"].map(list))
@@ -77,4 +78,4 @@ def run_labeling_functions(workspace: Workspace, path: str | Path, *, write: boo
         with workspace.transaction() as connection:
             written = append_derived_annotations(workspace, connection, changed_labels(connection, frame),
                                                  f"labeling functions of {path.name}")
-    return LabelingFunctionRun(str(path), analysis, summary, len(trusted), written)
+    return LabelingFunctionRun(str(path), analysis, summary, len(trusted), written, votes)
