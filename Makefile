@@ -43,6 +43,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_estimate.py
 	$(PY) benchmarks/bench_drift.py
 	$(PY) benchmarks/bench_monitor.py
+	$(PY) benchmarks/bench_derive.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -147,9 +147,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--peer-rows", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="1,000,000 rows, peer on 200,000")
-    parser.add_argument("--child", choices=["ours", "nannyml"])
+    parser.add_argument("--child", choices=["ours", "nannyml", "generate"])
     parser.add_argument("--folder", type=Path)
     args = parser.parse_args()
+    if args.child == "generate":  # in its own process: Linux keeps a parent's peak RSS across fork and exec
+        generate(args.folder, args.rows, 1_000_000)
+        print(json.dumps({}))
+        return
     if args.child:
         result = run_ours(args.folder) if args.child == "ours" else run_nannyml(args.folder, args.rows)
         print(json.dumps(result))
@@ -160,8 +164,8 @@ def main() -> None:
         big.mkdir()
         small.mkdir()
         start = time.perf_counter()
-        generate(big, rows, 1_000_000)
-        generate(small, peer_rows, 1_000_000)
+        _child("generate", big, rows)
+        _child("generate", small, peer_rows)
         print(f"data: {rows:,} + {peer_rows:,} predictions written in {time.perf_counter() - start:.0f} s")
         ours = _child("ours", big, rows)
         print(f"answerkey monitor, {ours['predictions']:,} predictions ({ours['labelled']:,} with outcomes), "
