@@ -180,12 +180,15 @@ def sources_command(
     """Every source (annotator, expert, rule, behavioural definition, model) against the adjudicated and
     expert labels: accuracy with a 95% interval and its sample, per segment; and how far derived sources'
     labels and coverage are from people's."""
-    from answerkey.project.sources import workspace_source_quality
+    from answerkey.project.sources import feature_gaps, workspace_source_quality
 
     state: State = ctx.obj
-    quality = workspace_source_quality(state.open())
+    workspace = state.open()
+    quality = workspace_source_quality(workspace)
+    features = feature_gaps(workspace)
     if as_json:
-        print_json(quality.to_dict())
+        print_json({**quality.to_dict(), "features": features.astype(object).where(features.notna(), None)
+                    .to_dict("records")})
         return
     table = Table("source", "annotator", "segment", "labelled", "trusted n", "accuracy (95% CI)",
                   title=f"sources against {quality.n_trusted_items:,} trusted items")
@@ -202,6 +205,14 @@ def sources_command(
             gaps.add_row(row["source"], row["annotator_id"], f"{row['n_labelled']:,}", f"{row['label_tvd']:.3f}",
                          f"{row['label_js']:.3f}", f"{row['segment_tvd']:.3f}")
         console.print(gaps)
+    if len(features):
+        shifted = Table("source", "annotator", "feature", "method", "effect size", "threshold", "p", "shifted",
+                        title="items a derived source labels against the items people label")
+        for row in features.to_dict("records"):
+            shifted.add_row(row["source"], row["annotator_id"], row["feature"], row["method"],
+                            f"{row['effect_size']:.3f}", f"{row['threshold']:.2f}", f"{row['p_value']:.2g}",
+                            "yes" if row["drifted"] else "no")
+        console.print(shifted)
 
 
 @labels_app.command("feedback-check")

@@ -11,10 +11,11 @@ import pandas as pd
 from answerkey.errors import ParameterError
 from answerkey.project.workspace import Workspace
 from answerkey.quality.feedback_loop import FeedbackReport, feedback_check
-from answerkey.quality.source_quality import TRUSTED, SourceQuality, source_quality
+from answerkey.quality.source_quality import PEOPLE, TRUSTED, SourceQuality, source_quality
 from answerkey.store import reads
 
-__all__ = ["read_predictions", "workspace_feedback_check", "workspace_source_quality"]
+__all__ = ["FEATURE_GAP_COLUMNS", "feature_gaps", "read_predictions", "workspace_feedback_check",
+           "workspace_source_quality"]
 
 
 def _annotations_and_segments(workspace: Workspace) -> tuple[pd.DataFrame, pd.Series]:
@@ -23,6 +24,54 @@ def _annotations_and_segments(workspace: Workspace) -> tuple[pd.DataFrame, pd.Se
         items = reads.items_frame(connection)
     segments = pd.Series(items["segment"].to_numpy(dtype=object), index=items["item_id"].astype(str).to_numpy())
     return annotations, segments
+
+
+FEATURE_GAP_COLUMNS = ["source", "annotator_id", "feature", "method", "effect_size", "threshold", "p_value",
+                       "drifted", "n_source", "n_people"]
+
+
+def _features(items: pd.DataFrame) -> pd.DataFrame:
+    """Numeric payload fields, and the length in characters of each text field, per item."""
+    payload = pd.DataFrame(list(items["payload"]), index=items["item_id"].astype(str).to_numpy())
+    columns: dict[str, pd.Series] = {}
+    for name in payload.columns:
+        values = payload[name]
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.notna().sum() and numbers.notna().sum() == values.notna().sum():
+            columns[str(name)] = numbers.astype(float)
+        elif values.map(lambda v: isinstance(v, str)).any():
+            columns[f"{name}_length"] = values.map(lambda v: float(len(v)) if isinstance(v, str) else None)
+    return pd.DataFrame(columns, index=payload.index)
+
+
+def feature_gaps(workspace: Workspace, people: tuple[str, ...] = PEOPLE) -> pd.DataFrame:
+    """Per derived source (not people) and item feature: drift from the items people labelled to the items the
+    source labelled (:func:`~answerkey.monitoring.drift.column_drift`: effect size and test), so that "the rule
+    only fires on short tickets" is measured, not guessed."""
+    import ibis
+
+    from answerkey.monitoring.drift import column_drift
+
+    with workspace.reading() as connection:
+        annotations = reads.annotations_frame(connection)
+        items = reads.items_frame(connection)
+    features = _features(items) if len(items) else pd.DataFrame()
+    if features.empty or features.shape[1] == 0 or annotations.empty:
+        return pd.DataFrame(columns=FEATURE_GAP_COLUMNS)
+    labelled = annotations[["item_id", "annotator_id", "source"]].drop_duplicates()
+    human = features.loc[features.index.isin(set(labelled.loc[labelled["source"].isin(people), "item_id"]))]
+    rows = []
+    derived = labelled[~labelled["source"].isin(people)]
+    for (source, annotator), part in derived.groupby(["source", "annotator_id"]):
+        mine = features.loc[features.index.isin(set(part["item_id"]))]
+        if mine.empty or human.empty:
+            continue
+        result = column_drift(ibis.memtable(human.reset_index(drop=True)), ibis.memtable(mine.reset_index(drop=True)))
+        for row in result.itertuples(index=False):
+            rows.append({"source": source, "annotator_id": annotator, "feature": row.column, "method": row.method,
+                         "effect_size": row.effect_size, "threshold": row.threshold, "p_value": row.p_value,
+                         "drifted": bool(row.drifted), "n_source": len(mine), "n_people": len(human)})
+    return pd.DataFrame(rows, columns=FEATURE_GAP_COLUMNS)
 
 
 def workspace_source_quality(workspace: Workspace, *, by_segment: bool = True) -> SourceQuality:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from answerkey.project import Workspace
 from answerkey.project.findings_log import recorded_findings
-from answerkey.project.sources import workspace_source_quality
+from answerkey.project.sources import feature_gaps, workspace_source_quality
 from answerkey.report.sections import register_section, table
 from answerkey.store import tables as t
 
@@ -51,6 +51,13 @@ def derived_labels_section(workspace: Workspace) -> str:
         parts.append("<p>How far derived sources label differently from people (total variation distance of the "
                      "label shares, and of the segments of the items they label).</p>"
                      + table(["source", "annotator", "labelled", "label gap", "coverage gap"], gaps))
+    features = feature_gaps(workspace)
+    if len(features):
+        shifted = [[row.annotator_id, row.feature, row.method, f"{row.effect_size:.3f}", f"{row.p_value:.2g}",
+                    "yes" if row.drifted else "no"] for row in features.itertuples(index=False)]
+        parts.append("<p>Whether derived sources label different items than people do (drift of the items' "
+                     "features; shifted = material and significant).</p>"
+                     + table(["annotator", "feature", "method", "effect size", "p", "shifted"], shifted))
     findings = recorded_findings(workspace, "labels")
     if findings:
         parts.append("<p>Feedback loops (recorded by <code>answerkey labels feedback-check</code>):</p>"
