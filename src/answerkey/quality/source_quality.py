@@ -25,7 +25,7 @@ from scipy.spatial.distance import jensenshannon
 
 from answerkey.errors import ParameterError
 from answerkey.intervals import wilson_interval
-from answerkey.quality.aggregation import latest_per_annotator
+from answerkey.quality.aggregation import authority_labels, latest_per_annotator
 
 __all__ = ["ACCURACY_COLUMNS", "GAP_COLUMNS", "PEOPLE", "TRUSTED", "SourceQuality", "source_quality",
            "trusted_with_deciders"]
@@ -57,30 +57,15 @@ class SourceQuality:
 
 
 def trusted_with_deciders(latest: pd.DataFrame, trusted: Sequence[str] = TRUSTED) -> pd.DataFrame:
-    """Per item, the trusted label and who decided it: the latest adjudication, else the experts' majority
-    (no trusted label on a tie). ``latest`` holds each annotator's latest judgement per item."""
-    decided: list[pd.DataFrame] = []
-    taken: set[Any] = set()
-    for source in trusted:
-        rows = latest[(latest["source"] == source) & ~latest["item_id"].isin(taken)]
-        if rows.empty:
-            continue
-        if source == "adjudicated":
-            order = rows.sort_values("created_at", kind="stable", na_position="first") if "created_at" in rows \
-                else rows
-            chosen = order.drop_duplicates("item_id", keep="last")[["item_id", "label", "annotator_id"]]
-            chosen = chosen.assign(deciders=chosen["annotator_id"].map(lambda a: frozenset([a])))
-        else:
-            votes = rows.groupby(["item_id", "label"]).agg(n=("annotator_id", "size"),
-                                                            deciders=("annotator_id", frozenset)).reset_index()
-            top = votes.groupby("item_id")["n"].transform("max")
-            best = votes[votes["n"] == top]
-            chosen = best[~best["item_id"].duplicated(keep=False)]  # a tie decides nothing
-        decided.append(chosen[["item_id", "label", "deciders"]])
-        taken.update(chosen["item_id"])
-    if not decided:
+    """Per item, the trusted label (:func:`~answerkey.quality.aggregation.authority_labels`: the latest
+    adjudication, else the experts' majority, nothing on a tie) and who decided it (``deciders``)."""
+    decided = authority_labels(latest, trusted) if len(latest) else pd.DataFrame()
+    if decided.empty:
         return pd.DataFrame({"item_id": [], "label": [], "deciders": []})
-    return pd.concat(decided, ignore_index=True)
+    backing = latest[["item_id", "annotator_id", "label", "source"]].merge(
+        decided.rename(columns={"method": "source"}), on=["item_id", "label", "source"])
+    deciders = backing.groupby("item_id")["annotator_id"].agg(frozenset)
+    return decided[["item_id", "label"]].assign(deciders=decided["item_id"].map(deciders)).reset_index(drop=True)
 
 
 def source_quality(annotations: pd.DataFrame, *, segments: pd.Series | None = None, confidence: float = 0.95,
