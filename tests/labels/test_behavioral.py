@@ -111,6 +111,9 @@ def test_two_anchors_for_one_entity_are_refused_naming_it(tables: tuple[pd.DataF
     twice = pd.concat([anchors, anchors.head(1)])
     with pytest.raises(ParameterError, match="more than one anchor for entities a"):
         derive_behavioral(churn(), engine(twice, events), AS_OF.to_pydatetime())
+    with pytest.raises(ParameterError, match="'subscription' is neither a table of the engine"):
+        derive_behavioral(churn(anchor={"table": "subscription", "time": "started_at"}), engine(anchors, events),
+                          AS_OF.to_pydatetime())
     with pytest.raises(ParameterError, match="does not have"):
         derive_behavioral(churn(events={"table": "events", "time": "seen_at"}), engine(anchors, events),
                           AS_OF.to_pydatetime())
