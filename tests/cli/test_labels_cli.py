@@ -40,7 +40,7 @@ def test_define_derive_and_diff_from_the_command_line(tmp_path: Path) -> None:
     derived = answerkey("labels", "derive", "churn", "--as-of", "2026-06-01", "--json", cwd=workspace)
     assert derived.returncode == 0, derived.stderr
     assert json.loads(derived.stdout)["counts"] == {"positive": 2, "negative": 1, "immature": 0, "not_items": 1,
-                                                    "written": 3}
+                                                    "unsupported": 0, "written": 3}
     (tmp_path / "churn.yaml").write_text(DEFINITION.format(days=30, root=tmp_path))
     assert json.loads(answerkey("labels", "define", tmp_path / "churn.yaml", "--json", cwd=workspace).stdout)[
         "version"] == 2

@@ -144,7 +144,8 @@ def test_derived_labels_are_annotations_and_immature_ones_are_never_written(
     register_definition(churn_workspace, churn())
     con = engine(*tables)
     done = derive_labels(churn_workspace, "churn", con, as_of=AS_OF.to_pydatetime())
-    assert done.counts == {"positive": 2, "negative": 2, "immature": 2, "not_items": 0, "written": 4}
+    assert done.counts == {"positive": 2, "negative": 2, "immature": 2, "not_items": 0, "unsupported": 0,
+                           "written": 4}
     with churn_workspace.reading() as connection:
         written = reads.annotations_frame(connection)
     assert set(written["item_id"]) == {"a", "b", "c", "d"}
@@ -191,3 +192,38 @@ def test_a_one_sided_definition_labels_only_the_outcome(churn_workspace: Workspa
     register_definition(churn_workspace, one_sided)
     done = derive_labels(churn_workspace, "churn", engine(*tables), as_of=AS_OF.to_pydatetime())
     assert done.counts["written"] == 2  # a and c; the closed windows of b and d say nothing
+
+
+def test_outcome_literals_keep_their_type_and_a_type_clash_is_a_clear_error() -> None:
+    table = ibis.memtable(pd.DataFrame({"big": [9007199254740993, 1], "kind": ["a", "b"]}))
+    assert table.filter(outcome_filter(table, "big = 9007199254740993", "rule")).count().execute() == 1
+    with pytest.raises(ParameterError, match=r"does not fit the columns' types \(big int64, kind string\)"):
+        outcome_filter(table, "kind > 3 AND big = 'x'", "rule")
+
+
+def test_a_time_with_a_zone_is_taken_in_utc(tables: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    con = engine(*tables)
+    naive = derive_behavioral(churn(), con, AS_OF.to_pydatetime())
+    zoned = derive_behavioral(churn(), con, AS_OF.tz_localize("Europe/Berlin").tz_convert("UTC").to_pydatetime())
+    pd.testing.assert_frame_equal(naive, zoned)
+
+
+def test_labels_a_new_version_no_longer_gives_are_counted_and_the_newest_write_wins(
+        churn_workspace: Workspace, tables: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    con = engine(*tables)
+    first = register_definition(churn_workspace, churn())
+    derive_labels(churn_workspace, "churn", con, as_of=pd.Timestamp("2026-06-01").to_pydatetime())
+    longer = register_definition(churn_workspace, churn(window="200 days"))  # b's and d's windows reopen
+    assert (longer.version, longer.latest) == (2, 2)
+    reopened = derive_labels(churn_workspace, "churn", con, as_of=pd.Timestamp("2026-06-01").to_pydatetime())
+    assert reopened.counts["unsupported"] == 2  # d and f are immature again under v2 but keep their v1 label
+    again = register_definition(churn_workspace, churn())
+    assert (again.version, again.created, again.latest) == (first.version, False, 2)
+    earlier = derive_labels(churn_workspace, "churn", con, as_of=AS_OF.to_pydatetime(), version=1)
+    assert earlier.counts["written"] == 1  # b: v2 said churned (its 1 April cancel), v1 says retained again
+    with churn_workspace.reading() as connection:
+        before = len(reads.annotations_frame(connection))
+    assert derive_labels(churn_workspace, "churn", con, as_of=AS_OF.to_pydatetime(), version=1).counts[
+        "written"] == 0
+    with churn_workspace.reading() as connection:
+        assert len(reads.annotations_frame(connection)) == before

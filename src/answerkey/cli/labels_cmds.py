@@ -39,6 +39,9 @@ def define_command(
         return
     verb = "registered as" if registered.created else "unchanged: already"
     console.print(f"{registered.name} {verb} version {registered.version} (sha256 {registered.content_hash[:16]})")
+    if registered.latest != registered.version:
+        console.print(f"note: version {registered.latest} is the latest; derive uses it unless given "
+                      f"--version {registered.version}")
 
 
 @labels_app.command("derive")
@@ -77,6 +80,10 @@ def derive_command(
                   f"{counts['not_items']:,} not items of the workspace")
     console.print(f"{'would write' if dry_run else 'wrote'} {counts['written']:,} annotations "
                   "(new or changed labels only)")
+    if counts.get("unsupported"):
+        console.print(f"[yellow]warning:[/] {counts['unsupported']:,} items keep a label this definition gave "
+                      "before but no longer gives (immature again, or dropped): the store is append-only, so "
+                      "review them (labels diff shows which segments)")
 
 
 @labels_app.command("diff")

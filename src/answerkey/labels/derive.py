@@ -60,6 +60,7 @@ def derive_behavioral(definition: BehavioralDefinition, con: Any, as_of: datetim
     Refused: a missing table or column, an outcome that is not a valid SQL boolean over the event table, an
     entity with two anchors or none (NULL), an anchor without a time.
     """
+    as_of = _naive_utc(as_of)
     anchors = _source(definition, definition.anchor, definition.anchor_entity, con, "anchor")
     events = _source(definition, definition.events, definition.event_entity, con, "events")
     stamp = ibis.literal(pd.Timestamp(as_of).to_pydatetime(), type="timestamp")
@@ -80,6 +81,14 @@ def derive_behavioral(definition: BehavioralDefinition, con: Any, as_of: datetim
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ParameterError(f"{definition.name}: the engine could not derive the labels ({reason})") from None
     return label_rows(frame, definition, pd.Timestamp(as_of))
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """``value`` as a naive UTC time (a time with a zone is converted; a naive one is taken as UTC)."""
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        raise ParameterError.invalid("as_of", "a time", value)
+    return (stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp).to_pydatetime()
 
 
 def label_rows(frame: pd.DataFrame, definition: BehavioralDefinition, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from typing import Any
 
 import ibis
 import sqlglot
+from ibis.common.exceptions import IbisError
 from sqlglot import exp
 
 from answerkey.errors import ParameterError
@@ -42,7 +43,12 @@ def outcome_filter(table: Any, rule: str, where: str) -> Any:
         raise ParameterError(f"{where}: {rule!r} is not SQL ({str(exc).splitlines()[0]})") from None
     if not isinstance(tree, exp.Expression):
         raise ParameterError(f"{where}: {rule!r} is not a SQL expression")
-    result = _build(tree, table, where)
+    try:
+        result = _build(tree, table, where)
+    except (IbisError, TypeError, ValueError) as exc:  # e.g. a number compared with text
+        types = ", ".join(f"{name} {dtype}" for name, dtype in table.schema().items())
+        raise ParameterError(f"{where}: {rule!r} does not fit the columns' types ({types}): "
+                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     if not hasattr(result, "type") or not result.type().is_boolean():
         raise ParameterError(f"{where}: {rule!r} must be a boolean expression (a comparison, IN, LIKE, IS NULL...)")
     return result
@@ -60,8 +66,10 @@ def _build(node: exp.Expression, table: Any, where: str) -> Any:
     if isinstance(node, exp.Literal):
         if node.is_string:
             return ibis.literal(node.this)
-        number = float(node.this)
-        return ibis.literal(int(number) if number.is_integer() and "." not in node.this else number)
+        try:
+            return ibis.literal(int(node.this))  # exact, however large
+        except ValueError:
+            return ibis.literal(float(node.this))
     if isinstance(node, exp.Boolean):
         return ibis.literal(bool(node.this))
     if isinstance(node, exp.Null):

@@ -36,10 +36,12 @@ class Registered:
     version: int
     content_hash: str
     created: bool
+    latest: int
+    """The newest version of the definition (what ``derive`` uses by default)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "content_hash": self.content_hash,
-                "created": self.created}
+                "created": self.created, "latest": self.latest}
 
 
 def register_definition(workspace: Workspace, definition: BehavioralDefinition) -> Registered:
@@ -59,15 +61,15 @@ def register_definition(workspace: Workspace, definition: BehavioralDefinition) 
     with workspace.transaction() as connection:
         found = connection.execute(select(d.version).where((d.name == definition.name) & (d.content_hash == digest)))
         existing = found.scalar_one_or_none()
-        if existing is not None:
-            return Registered(definition.name, int(existing), digest, False)
         latest = connection.execute(select(func.max(d.version)).where(d.name == definition.name)).scalar_one()
+        if existing is not None:
+            return Registered(definition.name, int(existing), digest, False, int(latest))
         version = int(latest or 0) + 1
         body = {**definition.model_dump(), "window_seconds": int(definition.window_length.total_seconds())}
         connection.execute(insert(t.label_definitions), [{
             "name": definition.name, "version": version, "kind": definition.kind, "content_hash": digest,
             "body": body, "registered_at": writes.utcnow()}])
-    return Registered(definition.name, version, digest, True)
+    return Registered(definition.name, version, digest, True, version)
 
 
 def definition_versions(workspace: Workspace, name: str | None = None) -> pd.DataFrame:
@@ -133,10 +135,12 @@ def derive_labels(workspace: Workspace, name: str, con: Any, *, as_of: datetime 
         counts = {status: int((labels["status"] == status).sum()) for status in ("positive", "negative", "immature")}
         counts["not_items"] = int((~is_item).sum())
         changed = _changed(connection, labels, definition.annotator_id)
-        counts["written"] = len(changed)
+        counts["unsupported"] = _unsupported(connection, labels, definition.annotator_id)
         result = Derivation(name, found_version, digest, stamp.to_pydatetime(), counts, labels=labels)
         if dry_run:
+            counts["written"] = len(changed)
             return result
+        counts["written"] = _append(workspace, connection, changed, definition, found_version, digest, stamp)
         derivation_id = connection.execute(insert(t.label_derivations).values(
             name=name, version=found_version, as_of=stamp.to_pydatetime(), engine=engine_name, counts=counts,
             derived_at=writes.utcnow())).inserted_primary_key
@@ -148,8 +152,6 @@ def derive_labels(workspace: Workspace, name: str, con: Any, *, as_of: datetime 
                 for row in labels.itertuples(index=False)]
         if rows:
             connection.execute(insert(t.derived_labels), rows)
-        if len(changed):
-            _append(workspace, connection, changed, definition, found_version, digest, stamp)
     return result
 
 
@@ -164,13 +166,27 @@ def _changed(connection: Connection, labels: pd.DataFrame, annotator_id: str) ->
     return changed_labels(connection, mature).drop(columns="annotator_id")
 
 
+def _unsupported(connection: Connection, labels: pd.DataFrame, annotator_id: str) -> int:
+    """Items this definition labelled before that the derivation now leaves without a label (its window
+    reopened under a new version, or a one-sided version dropped it): the old label stays in the store
+    (append-only) and still counts, so the count says how many to re-check."""
+    previous = reads.annotations_frame(connection)
+    previous = previous[previous["annotator_id"] == annotator_id]
+    if previous.empty:
+        return 0
+    unlabelled = set(labels.loc[labels["label"].isna(), "item_id"])
+    return int(previous["item_id"].drop_duplicates().isin(unlabelled).sum())
+
+
 def _append(workspace: Workspace, connection: Connection, changed: pd.DataFrame, definition: BehavioralDefinition,
-            version: int, digest: str, as_of: pd.Timestamp) -> None:
-    note = f"behavioral definition {definition.name} v{version} sha256:{digest[:16]}"
+            version: int, digest: str, as_of: pd.Timestamp) -> int:
+    """Write the new and changed labels, stamped with the time of writing (the newest derivation's label is
+    the annotator's latest, whatever its ``as_of``); returns how many were added."""
+    note = f"behavioral definition {definition.name} v{version} sha256:{digest[:16]} as of {as_of.isoformat()}"
     frame = pd.DataFrame({"item_id": changed["item_id"].astype(str).to_numpy(),
                           "annotator_id": definition.annotator_id, "label": changed["label"].astype(str).to_numpy(),
-                          "created_at": as_of.isoformat(), "source": "behavioral", "note": note})
-    append_derived_annotations(workspace, connection, frame, f"definition {definition.name} v{version}")
+                          "created_at": writes.utcnow().isoformat(), "source": "behavioral", "note": note})
+    return append_derived_annotations(workspace, connection, frame, f"definition {definition.name} v{version}")
 
 
 def flip_report(workspace: Workspace, name: str, old: int | None = None, new: int | None = None) -> pd.DataFrame:

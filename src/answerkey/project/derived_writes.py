@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from answerkey.errors import ParameterError
 from answerkey.io.tabular import Batch
@@ -14,14 +14,15 @@ from answerkey.io.validation import AnnotationContext, validate_annotations
 from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import latest_per_annotator
 from answerkey.store import reads, writes
+from answerkey.store import tables as t
 
 __all__ = ["append_derived_annotations", "changed_labels"]
 
 
 def append_derived_annotations(workspace: Workspace, connection: Connection, frame: pd.DataFrame, what: str) -> int:
     """Append ``frame`` (``item_id``, ``annotator_id``, ``label``, ``created_at``, ``source``, ``note``) in the
-    caller's transaction; ``what`` names the producer in errors. Returns the rows read (a judgement already
-    stored is not added twice)."""
+    caller's transaction; ``what`` names the producer in errors. Returns how many were added (a judgement
+    already stored is not added twice)."""
     if frame.empty:
         return 0
     schema = workspace.schema()
@@ -36,8 +37,13 @@ def append_derived_annotations(workspace: Workspace, connection: Connection, fra
         first = context.problems[0]
         raise ParameterError(f"{what}: {context.total_problems} label(s) refused, first at {first.column}: "
                              f"{first.found}; expected {first.expected}")
+    before = _count(connection)
     writes.append_annotations(connection, clean, None, writes.utcnow())
-    return len(clean)
+    return _count(connection) - before
+
+
+def _count(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(t.annotations)).scalar_one())
 
 
 def changed_labels(connection: Connection, frame: pd.DataFrame) -> pd.DataFrame:

@@ -8,9 +8,10 @@ its label). An annotator is never scored against a trusted label it decided itse
 decided an item is not graded on it), nor against one made under another schema version.
 
 The distribution gap compares a source's labels with the people's (``human``, ``expert``, ``adjudicated``)
-over all the items each labelled: class balance (total variation distance and Jensen-Shannon distance, base 2,
-between the label shares) and coverage (the same between the segment shares of the items labelled), so that
-"synthetic labels are skewed" or "behavioural labels only exist for one segment" is a number.
+over all the items each labelled under the latest schema version: class balance (total variation distance and
+Jensen-Shannon distance, base 2, between the label shares) and coverage (the same between the segment shares
+of the items labelled), so that "synthetic labels are skewed" or "behavioural labels only exist for one
+segment" is a number.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def source_quality(annotations: pd.DataFrame, *, segments: pd.Series | None = No
         low, high = wilson_interval(accuracy["correct"].to_numpy(), accuracy["n_trusted"].to_numpy(), confidence)
         accuracy["accuracy_low"], accuracy["accuracy_high"] = low, high
     accuracy = accuracy.sort_values(["source", "annotator_id", "segment"], key=_all_first, ignore_index=True)
-    return SourceQuality(accuracy, _gaps(latest, people, segments is not None), len(truth))
+    current = latest[latest["_version"] == latest["_version"].max()]  # label names differ across versions
+    return SourceQuality(accuracy, _gaps(current, people, segments is not None), len(truth))
 
 
 def _all_first(column: pd.Series) -> pd.Series:
