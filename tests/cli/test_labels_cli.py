@@ -40,7 +40,7 @@ def test_define_derive_and_diff_from_the_command_line(tmp_path: Path) -> None:
     derived = answerkey("labels", "derive", "churn", "--as-of", "2026-06-01", "--json", cwd=workspace)
     assert derived.returncode == 0, derived.stderr
     assert json.loads(derived.stdout)["counts"] == {"positive": 2, "negative": 1, "immature": 0, "not_items": 1,
-                                                    "unsupported": 0, "written": 3}
+                                                    "withdrawn": 0, "written": 3}
     (tmp_path / "churn.yaml").write_text(DEFINITION.format(days=30, root=tmp_path))
     assert json.loads(answerkey("labels", "define", tmp_path / "churn.yaml", "--json", cwd=workspace).stdout)[
         "version"] == 2
@@ -104,6 +104,10 @@ def test_labeling_functions_report_accuracy_against_expert_labels_and_write_once
     again = answerkey("labels", "functions", tmp_path / "rules.py", "--write", "--combine", "majority", "-o",
                       tmp_path / "combined.csv", "--json", cwd=workspace)
     assert json.loads(again.stdout)["written"] == 0
+    (tmp_path / "rules.py").write_text(RULES.replace('"refund" in', '"refund now" in'))  # item 4 no longer
+    fewer = json.loads(answerkey("labels", "functions", tmp_path / "rules.py", "--write", "--json",
+                                 cwd=workspace).stdout)
+    assert (fewer["written"], fewer["withdrawn"]) == (0, 1)
     combined = pd.read_csv(tmp_path / "combined.csv", dtype={"item_id": str}).set_index("item_id")
     assert combined.loc["1", "label"] == "negative"
     assert combined.loc["4", "status"] == "disputed"  # refund says negative, thanks says positive

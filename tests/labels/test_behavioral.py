@@ -144,7 +144,7 @@ def test_derived_labels_are_annotations_and_immature_ones_are_never_written(
     register_definition(churn_workspace, churn())
     con = engine(*tables)
     done = derive_labels(churn_workspace, "churn", con, as_of=AS_OF.to_pydatetime())
-    assert done.counts == {"positive": 2, "negative": 2, "immature": 2, "not_items": 0, "unsupported": 0,
+    assert done.counts == {"positive": 2, "negative": 2, "immature": 2, "not_items": 0, "withdrawn": 0,
                            "written": 4}
     with churn_workspace.reading() as connection:
         written = reads.annotations_frame(connection)
@@ -208,22 +208,31 @@ def test_a_time_with_a_zone_is_taken_in_utc(tables: tuple[pd.DataFrame, pd.DataF
     pd.testing.assert_frame_equal(naive, zoned)
 
 
-def test_labels_a_new_version_no_longer_gives_are_counted_and_the_newest_write_wins(
+def test_labels_a_new_version_no_longer_gives_are_withdrawn_and_the_newest_write_wins(
         churn_workspace: Workspace, tables: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     con = engine(*tables)
     first = register_definition(churn_workspace, churn())
     derive_labels(churn_workspace, "churn", con, as_of=pd.Timestamp("2026-06-01").to_pydatetime())
-    longer = register_definition(churn_workspace, churn(window="200 days"))  # b's and d's windows reopen
+    longer = register_definition(churn_workspace, churn(window="200 days"))  # d's and f's windows reopen
     assert (longer.version, longer.latest) == (2, 2)
+    with churn_workspace.reading() as connection:
+        watermark = reads.annotation_watermark(connection)
     reopened = derive_labels(churn_workspace, "churn", con, as_of=pd.Timestamp("2026-06-01").to_pydatetime())
-    assert reopened.counts["unsupported"] == 2  # d and f are immature again under v2 but keep their v1 label
+    assert reopened.counts["withdrawn"] == 2  # d and f are immature again: their v1 negatives no longer count
+    with churn_workspace.reading() as connection:
+        standing = reads.annotations_frame(connection)
+        status = reads.counts(connection)
+    assert set(standing["item_id"]) == {"a", "b", "c", "e"}
+    with churn_workspace.reading() as connection:  # a release cut before the withdrawal still sees d and f
+        assert set(reads.annotations_frame(connection, up_to=watermark)["item_id"]) == set("abcdef")
+    assert status["annotations"] == 6 + 1  # six v1 labels and b from v2; withdrawals are not judgements
     again = register_definition(churn_workspace, churn())
     assert (again.version, again.created, again.latest) == (first.version, False, 2)
     earlier = derive_labels(churn_workspace, "churn", con, as_of=AS_OF.to_pydatetime(), version=1)
-    assert earlier.counts["written"] == 1  # b: v2 said churned (its 1 April cancel), v1 says retained again
+    # b back to retained, d labelled again; e (churned under v2) is immature under v1 at 15 April
+    assert (earlier.counts["written"], earlier.counts["withdrawn"]) == (2, 1)
+    repeat = derive_labels(churn_workspace, "churn", con, as_of=AS_OF.to_pydatetime(), version=1)
+    assert (repeat.counts["written"], repeat.counts["withdrawn"]) == (0, 0)
     with churn_workspace.reading() as connection:
-        before = len(reads.annotations_frame(connection))
-    assert derive_labels(churn_workspace, "churn", con, as_of=AS_OF.to_pydatetime(), version=1).counts[
-        "written"] == 0
-    with churn_workspace.reading() as connection:
-        assert len(reads.annotations_frame(connection)) == before
+        latest = reads.annotations_frame(connection).drop_duplicates("item_id", keep="last").set_index("item_id")
+    assert latest["label"].to_dict() == {"a": "churned", "b": "retained", "c": "churned", "d": "retained"}

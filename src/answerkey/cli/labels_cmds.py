@@ -80,10 +80,10 @@ def derive_command(
                   f"{counts['not_items']:,} not items of the workspace")
     console.print(f"{'would write' if dry_run else 'wrote'} {counts['written']:,} annotations "
                   "(new or changed labels only)")
-    if counts.get("unsupported"):
-        console.print(f"[yellow]warning:[/] {counts['unsupported']:,} items keep a label this definition gave "
-                      "before but no longer gives (immature again, or dropped): the store is append-only, so "
-                      "review them (labels diff shows which segments)")
+    if counts.get("withdrawn"):
+        console.print(f"{'would withdraw' if dry_run else 'withdrew'} {counts['withdrawn']:,} labels this "
+                      "definition gave before and no longer gives (immature again, or dropped); the store keeps "
+                      "them, consensus no longer counts them")
 
 
 @labels_app.command("diff")

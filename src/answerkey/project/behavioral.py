@@ -20,7 +20,12 @@ from sqlalchemy import Connection, func, insert, select
 from answerkey.errors import NotFoundError, ParameterError
 from answerkey.labels.definition import BehavioralDefinition
 from answerkey.labels.derive import derive_behavioral
-from answerkey.project.derived_writes import append_derived_annotations, changed_labels
+from answerkey.project.derived_writes import (
+    append_derived_annotations,
+    changed_labels,
+    previous_labels,
+    withdraw_labels,
+)
 from answerkey.project.workspace import Workspace
 from answerkey.store import reads, writes
 from answerkey.store import tables as t
@@ -135,7 +140,8 @@ def derive_labels(workspace: Workspace, name: str, con: Any, *, as_of: datetime 
         counts = {status: int((labels["status"] == status).sum()) for status in ("positive", "negative", "immature")}
         counts["not_items"] = int((~is_item).sum())
         changed = _changed(connection, labels, definition.annotator_id)
-        counts["unsupported"] = _unsupported(connection, labels, definition.annotator_id)
+        note = f"behavioral definition {name} v{found_version} sha256:{digest[:16]} as of {stamp.isoformat()}"
+        counts["withdrawn"] = _withdrawn(workspace, connection, labels, definition.annotator_id, note, dry_run)
         result = Derivation(name, found_version, digest, stamp.to_pydatetime(), counts, labels=labels)
         if dry_run:
             counts["written"] = len(changed)
@@ -166,16 +172,16 @@ def _changed(connection: Connection, labels: pd.DataFrame, annotator_id: str) ->
     return changed_labels(connection, mature).drop(columns="annotator_id")
 
 
-def _unsupported(connection: Connection, labels: pd.DataFrame, annotator_id: str) -> int:
-    """Items this definition labelled before that the derivation now leaves without a label (its window
-    reopened under a new version, or a one-sided version dropped it): the old label stays in the store
-    (append-only) and still counts, so the count says how many to re-check."""
-    previous = reads.annotations_frame(connection)
-    previous = previous[previous["annotator_id"] == annotator_id]
-    if previous.empty:
-        return 0
+def _withdrawn(workspace: Workspace, connection: Connection, labels: pd.DataFrame, annotator_id: str,
+               note: str, dry_run: bool) -> int:
+    """Withdraw this definition's standing labels on items the derivation now leaves without one (a window
+    reopened under a new version, or a one-sided version dropped it): never a stale negative. Returns how many."""
+    previous = previous_labels(connection, {annotator_id})
     unlabelled = set(labels.loc[labels["label"].isna(), "item_id"])
-    return int(previous["item_id"].drop_duplicates().isin(unlabelled).sum())
+    stale = previous[previous["item_id"].isin(unlabelled)]
+    if dry_run:
+        return len(stale)
+    return withdraw_labels(workspace, connection, stale[["item_id", "annotator_id", "source"]], note)
 
 
 def _append(workspace: Workspace, connection: Connection, changed: pd.DataFrame, definition: BehavioralDefinition,

@@ -10,13 +10,14 @@ from sqlalchemy import Connection, func, select
 
 from answerkey.errors import ParameterError
 from answerkey.io.tabular import Batch
-from answerkey.io.validation import AnnotationContext, validate_annotations
+from answerkey.io.validation import AnnotationContext, judgement_key, validate_annotations
 from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import latest_per_annotator
 from answerkey.store import reads, writes
 from answerkey.store import tables as t
+from answerkey.timestamps import timestamp_text
 
-__all__ = ["append_derived_annotations", "changed_labels"]
+__all__ = ["append_derived_annotations", "changed_labels", "previous_labels", "withdraw_labels"]
 
 
 def append_derived_annotations(workspace: Workspace, connection: Connection, frame: pd.DataFrame, what: str) -> int:
@@ -59,3 +60,29 @@ def changed_labels(connection: Connection, frame: pd.DataFrame) -> pd.DataFrame:
     said = pd.Series(last.reindex(pd.MultiIndex.from_frame(frame[["item_id", "annotator_id"]])).to_numpy(),
                      index=frame.index)
     return frame[said.isna() | (said != frame["label"])]
+
+
+def withdraw_labels(workspace: Workspace, connection: Connection, previous: pd.DataFrame, note: str) -> int:
+    """Record that each annotator of ``previous`` (``item_id``, ``annotator_id``, ``source``) no longer asserts a
+    label on the item: one withdrawal row each (append-only; what it withdraws stays in the store). Every read of
+    annotations then leaves both out, so consensus, agreement and releases stop counting the old label."""
+    if previous.empty:
+        return 0
+    now = pd.Series(pd.Timestamp(writes.utcnow()), index=previous.index)
+    created = timestamp_text(now)
+    frame = pd.DataFrame({
+        "item_id": previous["item_id"].astype(str).to_numpy(), "annotator_id": previous["annotator_id"].to_numpy(),
+        "label": reads.WITHDRAWN, "source": previous["source"].to_numpy(),
+        "schema_version": workspace.schema().version, "created_at": created, "confidence": None, "note": note})
+    frame["judgement_key"] = [judgement_key(i, a, reads.WITHDRAWN, c) for i, a, c in
+                              zip(frame["item_id"], frame["annotator_id"], frame["created_at"], strict=True)]
+    before = _count(connection)
+    writes.append_annotations(connection, frame, None, writes.utcnow())
+    return _count(connection) - before
+
+
+def previous_labels(connection: Connection, annotator_ids: set[str]) -> pd.DataFrame:
+    """Each of these annotators' standing (latest, not withdrawn) label per item."""
+    frame = reads.annotations_frame(connection)
+    frame = frame[frame["annotator_id"].isin(annotator_ids)]
+    return latest_per_annotator(frame) if len(frame) else frame

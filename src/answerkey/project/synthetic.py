@@ -11,7 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from answerkey.project.derived_writes import append_derived_annotations, changed_labels
+from answerkey.project.derived_writes import (
+    append_derived_annotations,
+    changed_labels,
+    previous_labels,
+    withdraw_labels,
+)
 from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import authority_labels
 from answerkey.quality.labeling_functions import (
@@ -39,12 +44,14 @@ class LabelingFunctionRun:
     n_trusted: int
     written: int
     votes: pd.DataFrame
+    withdrawn: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.analysis.assign(polarity=self.analysis["polarity"].map(list))
         summary = {k: getattr(self.summary, k) for k in ("n_items", "n_functions", "n_votes", "coverage", "overlap",
                                                          "conflict")}
         return {"file": self.file, "summary": summary, "n_trusted": self.n_trusted, "written": self.written,
+                "withdrawn": self.withdrawn,
                 "functions": rows.astype(object).where(rows.notna(), None).to_dict("records")}
 
 
@@ -67,7 +74,7 @@ def run_labeling_functions(workspace: Workspace, path: str | Path, *, write: boo
     votes = apply_labeling_functions(functions, items)
     analysis = analyse_labeling_functions(votes, trusted, n_items=len(items))
     summary = summarise_labeling_functions(votes, n_items=len(items))
-    written = 0
+    written = withdrawn = 0
     if write and len(votes):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         frame = pd.DataFrame({"item_id": votes["item_id"].astype(str).to_numpy(),
@@ -78,4 +85,11 @@ def run_labeling_functions(workspace: Workspace, path: str | Path, *, write: boo
         with workspace.transaction() as connection:
             written = append_derived_annotations(workspace, connection, changed_labels(connection, frame),
                                                  f"labeling functions of {path.name}")
-    return LabelingFunctionRun(str(path), analysis, summary, len(trusted), written, votes)
+            names = {f"lf:{function.name}" for function in functions}
+            standing = previous_labels(connection, names)
+            voted = set(zip(frame["item_id"], frame["annotator_id"], strict=True))
+            abstains = standing[[pair not in voted for pair in zip(standing["item_id"], standing["annotator_id"],
+                                                                   strict=True)]]
+            withdrawn = withdraw_labels(workspace, connection, abstains[["item_id", "annotator_id", "source"]],
+                                        f"labeling function from {path.name} sha256:{digest} now abstains")
+    return LabelingFunctionRun(str(path), analysis, summary, len(trusted), written, votes, withdrawn)

@@ -12,6 +12,7 @@ from answerkey.schema import LabelingSchema
 from answerkey.store import tables as t
 
 __all__ = [
+    "WITHDRAWN",
     "annotation_watermark",
     "annotations_frame",
     "counts",
@@ -21,6 +22,7 @@ __all__ = [
     "release_row",
     "release_rows",
     "schemas",
+    "without_withdrawn",
 ]
 
 
@@ -43,7 +45,8 @@ def annotation_watermark(connection: Connection) -> int:
 def annotations_frame(
     connection: Connection, *, up_to: int | None = None, exclude_sources: tuple[str, ...] = ()
 ) -> pd.DataFrame:
-    """Annotations in recording order, optionally only those up to annotation id ``up_to``."""
+    """Annotations in recording order, optionally only those up to annotation id ``up_to``, without what was
+    withdrawn by then (:func:`without_withdrawn`)."""
     a = t.annotations.c
     query = select(
         a.annotation_id, a.item_id, a.annotator_id, a.label, a.source, a.schema_version, a.created_at,
@@ -59,7 +62,24 @@ def annotations_frame(
         frame = pd.DataFrame(columns=list(result.keys()))
     frame["created_at"] = pd.to_datetime(frame["created_at"])
     frame["confidence"] = frame["confidence"].astype(float)
-    return frame
+    return without_withdrawn(frame)
+
+
+WITHDRAWN = ""
+"""The label of a withdrawal: an annotator (a behavioural definition, a labeling function) no longer asserts
+what it said about an item. No schema has an empty label, so it cannot be mistaken for one."""
+
+
+def without_withdrawn(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (in recording order) without the withdrawals and what each withdrew: every judgement of the same
+    annotator on the same item recorded before it. A judgement recorded after a withdrawal stands."""
+    marks = frame["label"] == WITHDRAWN
+    if not marks.any():
+        return frame
+    last = frame[marks].groupby(["item_id", "annotator_id"])["annotation_id"].max().rename("_withdrawn")
+    keyed = frame.join(last, on=["item_id", "annotator_id"])
+    keep = keyed["_withdrawn"].isna() | (keyed["annotation_id"] > keyed["_withdrawn"])
+    return frame[keep.to_numpy()].reset_index(drop=True)
 
 
 def items_frame(connection: Connection, item_ids: list[str] | None = None) -> pd.DataFrame:
@@ -79,11 +99,12 @@ def items_frame(connection: Connection, item_ids: list[str] | None = None) -> pd
 def counts(connection: Connection) -> dict[str, Any]:
     """Counts for ``answerkey status``: items, annotators, annotations by source and version, releases."""
     a = t.annotations.c
+    judged = a.label != WITHDRAWN  # a withdrawal is a record, not a judgement
     by_source: dict[str, int] = dict(
-        connection.execute(select(a.source, func.count()).group_by(a.source)).all()
+        connection.execute(select(a.source, func.count()).where(judged).group_by(a.source)).all()
     )
     by_version: dict[int, int] = dict(
-        connection.execute(select(a.schema_version, func.count()).group_by(a.schema_version)).all()
+        connection.execute(select(a.schema_version, func.count()).where(judged).group_by(a.schema_version)).all()
     )
     return {
         "items": connection.execute(select(func.count()).select_from(t.items)).scalar_one(),
@@ -91,7 +112,7 @@ def counts(connection: Connection) -> dict[str, Any]:
         "annotations": int(sum(by_source.values())),
         "annotations_by_source": {k: int(v) for k, v in sorted(by_source.items())},
         "annotations_by_schema_version": {str(k): int(v) for k, v in sorted(by_version.items())},
-        "labeled_items": connection.execute(select(func.count(func.distinct(a.item_id)))).scalar_one(),
+        "labeled_items": connection.execute(select(func.count(func.distinct(a.item_id))).where(judged)).scalar_one(),
         "schema_versions": sorted(connection.execute(select(t.schema_versions.c.version)).scalars()),
         "releases": connection.execute(select(func.count()).select_from(t.releases)).scalar_one(),
         "imports": connection.execute(select(func.count()).select_from(t.imports)).scalar_one(),
