@@ -88,8 +88,10 @@ def test_outcome_rules_are_rebuilt_from_a_portable_subset_of_sql() -> None:
     assert matches("kind IS NOT NULL AND amount * 2 >= 6") == [3.0, 5.0]
     with pytest.raises(ParameterError, match=r"Anonymous|outside the supported SQL"):
         outcome_filter(table, "my_udf(kind)", "rule")
-    with pytest.raises(ParameterError, match="no column 'kinds'"):
+    with pytest.raises(ParameterError, match=r"^rule: no column 'kinds'"):
         outcome_filter(table, "kinds = 'x'", "rule")
+    with pytest.raises(ParameterError, match=r"^rule: .*backslash in a LIKE pattern"):
+        outcome_filter(table, r"kind LIKE 'a\\_%'", "rule")
     with pytest.raises(ParameterError, match="must be a boolean"):
         outcome_filter(table, "amount + 1", "rule")
 
@@ -177,6 +179,7 @@ def test_a_new_version_reports_its_flips_by_segment(churn_workspace: Workspace,
     assert report.loc["smb", "positive_to_negative"] == 1
     assert report.loc["enterprise", "matured"] == 2
     assert report.loc["all", "unchanged"] == 3
+    assert report.loc["all", "old_as_of"] == report.loc["all", "new_as_of"] == AS_OF
     with churn_workspace.reading() as connection:
         latest = reads.annotations_frame(connection).sort_values("annotation_id").drop_duplicates("item_id",
                                                                                                   keep="last")

@@ -100,11 +100,16 @@ def diff_command(
     state: State = ctx.obj
     report = flip_report(state.open(), name, old, new)
     if as_json:
-        print_json({"name": name, "segments": report.to_dict("records")})
+        rows = report.assign(old_as_of=report["old_as_of"].astype(str), new_as_of=report["new_as_of"].astype(str))
+        print_json({"name": name, "segments": rows.to_dict("records")})
         return
     first = report.iloc[0]
+    if first["old_as_of"] != first["new_as_of"]:
+        console.print("[yellow]note:[/] the two derivations have different as-of times: time passing is mixed "
+                      "with the change of definition; derive both at one --as-of to isolate it")
     table = Table("segment", "items", "unchanged", "positive→negative", "negative→positive", "matured",
-                  "became immature", title=f"{name}: v{first['old_version']} → v{first['new_version']}")
+                  "became immature", title=f"{name}: v{first['old_version']} (as of {first['old_as_of']:%Y-%m-%d}) "
+                                             f"→ v{first['new_version']} (as of {first['new_as_of']:%Y-%m-%d})")
     for row in report.to_dict("records"):
         table.add_row(str(row["segment"]), f"{row['items']:,}", f"{row['unchanged']:,}",
                       f"{row['positive_to_negative']:,}", f"{row['negative_to_positive']:,}", f"{row['matured']:,}",

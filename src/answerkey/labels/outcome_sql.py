@@ -45,6 +45,8 @@ def outcome_filter(table: Any, rule: str, where: str) -> Any:
         raise ParameterError(f"{where}: {rule!r} is not a SQL expression")
     try:
         result = _build(tree, table, where)
+    except ParameterError:
+        raise
     except (IbisError, TypeError, ValueError) as exc:  # e.g. a number compared with text
         types = ", ".join(f"{name} {dtype}" for name, dtype in table.schema().items())
         raise ParameterError(f"{where}: {rule!r} does not fit the columns' types ({types}): "
@@ -92,6 +94,9 @@ def _build(node: exp.Expression, table: Any, where: str) -> Any:
     if isinstance(node, exp.Between):
         value = _build(node.this, table, where)
         return value.between(_build(node.args["low"], table, where), _build(node.args["high"], table, where))
+    if isinstance(node, (exp.Like, exp.ILike)) and "\\" in node.expression.sql():
+        raise ParameterError(f"{where}: {node.sql()!r}: a backslash in a LIKE pattern escapes on some engines "
+                             "(Spark, PostgreSQL) and not on others (DuckDB); write the pattern without one")
     builder = _BINARY.get(type(node))
     if builder is not None:
         return builder(_build(node.this, table, where), _build(node.expression, table, where))

@@ -200,7 +200,8 @@ def flip_report(workspace: Workspace, name: str, old: int | None = None, new: in
     by item (``old`` defaults to the version before ``new``, ``new`` to the latest derived one).
 
     One row per segment (and ``all``): items in both, unchanged, flips each way (``positive_to_negative`` is
-    the first version's positive label becoming the second's negative), matured and became immature.
+    the first version's positive label becoming the second's negative), matured and became immature, and the
+    ``as_of`` of both derivations (when they differ, time passing is mixed with the change of definition).
     """
     r = t.label_derivations.c
     with workspace.reading() as connection:
@@ -218,13 +219,16 @@ def flip_report(workspace: Workspace, name: str, old: int | None = None, new: in
                                     f"{', '.join(map(str, latest)) or 'none'}")
         assert old is not None
         frames = [_derived(connection, latest[v]) for v in (old, new)]
+        stamps = dict(connection.execute(select(r.derivation_id, r.as_of).where(
+            r.derivation_id.in_([latest[old], latest[new]]))).all())
         segments = reads.items_frame(connection)[["item_id", "segment"]]
     both = frames[0].merge(frames[1], on="item_id", suffixes=("_old", "_new"))
     both = both.merge(segments, on="item_id", how="left")
     both["segment"] = both["segment"].fillna("(none)")
     rows = [_flips(both, "all", old, new)]
     rows += [_flips(part, str(segment), old, new) for segment, part in both.groupby("segment", sort=True)]
-    return pd.DataFrame(rows)
+    # different as_of: time passing (windows maturing, new events) is mixed with the definition's change
+    return pd.DataFrame(rows).assign(old_as_of=stamps[latest[old]], new_as_of=stamps[latest[new]])
 
 
 def _derived(connection: Connection, derivation_id: int) -> pd.DataFrame:
