@@ -52,6 +52,12 @@ test_looks_warning = 10
 review_every_days = 180
 # [staleness.segments]
 # enterprise = 90
+
+[datasheet]
+# Free text for every release's datasheet (`answerkey datasheet RELEASE`).
+# motivation = "Why this ground truth exists and who made it."
+# intended_uses = "What it may be used for."
+# limitations = "What it must not be trusted for."
 """
 
 
@@ -69,6 +75,8 @@ class WorkspaceConfig:
     test_looks_warning: int = 10
     review_every_days: int = 180
     segment_review_days: tuple[tuple[str, int], ...] = ()
+    datasheet: tuple[tuple[str, str], ...] = ()
+    """Free text for release datasheets (``[datasheet]``: motivation, intended_uses, limitations, ...)."""
 
 
 def find_workspace(start: Path | None = None) -> Path:
@@ -110,6 +118,7 @@ def load_config(root: Path) -> WorkspaceConfig:
         segment_review_days=tuple(
             (str(segment), _positive_int(path, f"[staleness.segments] {segment}", days))
             for segment, days in data.get("staleness", {}).get("segments", {}).items()),
+        datasheet=tuple((str(k), str(v)) for k, v in data.get("datasheet", {}).items()),
     )
 
 

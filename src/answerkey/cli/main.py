@@ -15,6 +15,7 @@ from answerkey.cli import (
     annotators_cmd,
     consensus_cmd,
     context_cmd,
+    datasheet_cmd,
     demo_cmd,
     eval_cmd,
     feedback_cmd,
@@ -78,6 +79,7 @@ staleness_cmd.register(app)
 monitor_cmds.register(app)
 report_cmd.register(app)
 labels_cmds.register(app)
+datasheet_cmd.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:
