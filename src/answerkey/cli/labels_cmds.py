@@ -192,15 +192,13 @@ def sources_command(
     """Every source (annotator, expert, rule, behavioural definition, model) against the adjudicated and
     expert labels: accuracy with a 95% interval and its sample, per segment; and how far derived sources'
     labels and coverage are from people's."""
-    from answerkey.project.sources import feature_gaps, workspace_source_quality
+    from answerkey.jsonable import records
+    from answerkey.project.sources import workspace_sources
 
     state: State = ctx.obj
-    workspace = state.open()
-    quality = workspace_source_quality(workspace)
-    features = feature_gaps(workspace)
+    quality, features = workspace_sources(state.open())
     if as_json:
-        print_json({**quality.to_dict(), "features": features.astype(object).where(features.notna(), None)
-                    .to_dict("records")})
+        print_json({**quality.to_dict(), "features": records(features)})
         return
     table = Table("source", "annotator", "segment", "labelled", "trusted n", "accuracy (95% CI)",
                   title=f"sources against {quality.n_trusted_items:,} trusted items")

@@ -184,7 +184,7 @@ def drift_command(
     result = column_drift(as_table(str(reference), con, what="reference"), as_table(str(current), con, what="current"),
                           by=by, columns=list(column) if column else None)
     if as_json:
-        from answerkey.monitoring.jsonable import records
+        from answerkey.jsonable import records
 
         print_json({"columns": records(result)})
         return

@@ -19,9 +19,9 @@ import pandas as pd
 
 from answerkey.errors import ParameterError
 from answerkey.findings import Finding
+from answerkey.jsonable import plain, records
 from answerkey.monitoring import alerts
 from answerkey.monitoring.inputs import PredictionLog, timestamp_literal
-from answerkey.monitoring.jsonable import plain, records
 from answerkey.monitoring.lag import LagReport, label_lag
 from answerkey.monitoring.realized import realized_performance
 from answerkey.monitoring.signal import RetrainingSignal, retraining_signal

@@ -139,9 +139,10 @@ def derive_labels(workspace: Workspace, name: str, con: Any, *, as_of: datetime 
         labels = derived[is_item].reset_index(drop=True)
         counts = {status: int((labels["status"] == status).sum()) for status in ("positive", "negative", "immature")}
         counts["not_items"] = int((~is_item).sum())
-        changed = _changed(connection, labels, definition.annotator_id)
+        standing = previous_labels(connection, {definition.annotator_id})
+        changed = _changed(standing, labels, definition.annotator_id)
         note = f"behavioral definition {name} v{found_version} sha256:{digest[:16]} as of {stamp.isoformat()}"
-        counts["withdrawn"] = _withdrawn(workspace, connection, labels, definition.annotator_id, note, dry_run)
+        counts["withdrawn"] = _withdrawn(workspace, connection, standing, labels, note, dry_run)
         result = Derivation(name, found_version, digest, stamp.to_pydatetime(), counts, labels=labels)
         if dry_run:
             counts["written"] = len(changed)
@@ -165,20 +166,18 @@ def _plain_time(value: Any) -> datetime | None:
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
-def _changed(connection: Connection, labels: pd.DataFrame, annotator_id: str) -> pd.DataFrame:
-    """The mature labels (a one-sided definition's negatives have none) that differ from what ``annotator_id``
-    last said about each item."""
+def _changed(standing: pd.DataFrame, labels: pd.DataFrame, annotator_id: str) -> pd.DataFrame:
+    """The mature labels (a one-sided definition's negatives have none) that differ from the ``standing`` ones."""
     mature = labels[(labels["status"] != "immature") & labels["label"].notna()].assign(annotator_id=annotator_id)
-    return changed_labels(connection, mature).drop(columns="annotator_id")
+    return changed_labels(standing, mature).drop(columns="annotator_id")
 
 
-def _withdrawn(workspace: Workspace, connection: Connection, labels: pd.DataFrame, annotator_id: str,
+def _withdrawn(workspace: Workspace, connection: Connection, standing: pd.DataFrame, labels: pd.DataFrame,
                note: str, dry_run: bool) -> int:
     """Withdraw this definition's standing labels on items the derivation now leaves without one (a window
     reopened under a new version, or a one-sided version dropped it): never a stale negative. Returns how many."""
-    previous = previous_labels(connection, {annotator_id})
     unlabelled = set(labels.loc[labels["label"].isna(), "item_id"])
-    stale = previous[previous["item_id"].isin(unlabelled)]
+    stale = standing[standing["item_id"].isin(unlabelled)]
     if dry_run:
         return len(stale)
     return withdraw_labels(workspace, connection, stale[["item_id", "annotator_id", "source"]], note)

@@ -47,16 +47,12 @@ def _count(connection: Connection) -> int:
     return int(connection.execute(select(func.count()).select_from(t.annotations)).scalar_one())
 
 
-def changed_labels(connection: Connection, frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``frame`` (``item_id``, ``annotator_id``, ``label``) whose label differs from what that
-    annotator last said about the item: deriving again writes only what is new."""
-    if frame.empty:
+def changed_labels(standing: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` (``item_id``, ``annotator_id``, ``label``) whose label differs from the annotator's
+    ``standing`` one (:func:`previous_labels`): deriving again writes only what is new."""
+    if frame.empty or standing.empty:
         return frame
-    previous = reads.annotations_frame(connection)
-    previous = previous[previous["annotator_id"].isin(set(frame["annotator_id"]))]
-    if previous.empty:
-        return frame
-    last = latest_per_annotator(previous).set_index(["item_id", "annotator_id"])["label"]
+    last = standing.set_index(["item_id", "annotator_id"])["label"]
     said = pd.Series(last.reindex(pd.MultiIndex.from_frame(frame[["item_id", "annotator_id"]])).to_numpy(),
                      index=frame.index)
     return frame[said.isna() | (said != frame["label"])]

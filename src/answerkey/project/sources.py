@@ -15,15 +15,13 @@ from answerkey.quality.source_quality import PEOPLE, TRUSTED, SourceQuality, sou
 from answerkey.store import reads
 
 __all__ = ["FEATURE_GAP_COLUMNS", "feature_gaps", "read_predictions", "workspace_feedback_check",
-           "workspace_source_quality"]
+           "workspace_source_quality", "workspace_sources"]
 
 
-def _annotations_and_segments(workspace: Workspace) -> tuple[pd.DataFrame, pd.Series]:
+def _read(workspace: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The workspace's annotations and items, read once for every measure of this module."""
     with workspace.reading() as connection:
-        annotations = reads.annotations_frame(connection)
-        items = reads.items_frame(connection)
-    segments = pd.Series(items["segment"].to_numpy(dtype=object), index=items["item_id"].astype(str).to_numpy())
-    return annotations, segments
+        return reads.annotations_frame(connection), reads.items_frame(connection)
 
 
 FEATURE_GAP_COLUMNS = ["source", "annotator_id", "feature", "method", "effect_size", "threshold", "p_value",
@@ -45,6 +43,11 @@ def _features(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def feature_gaps(workspace: Workspace, people: tuple[str, ...] = PEOPLE) -> pd.DataFrame:
+    """:func:`_feature_gaps` of the workspace's annotations and items."""
+    return _feature_gaps(*_read(workspace), people)
+
+
+def _feature_gaps(annotations: pd.DataFrame, items: pd.DataFrame, people: tuple[str, ...] = PEOPLE) -> pd.DataFrame:
     """Per derived source (not people) and item feature: drift from the items people labelled to the items the
     source labelled (:func:`~answerkey.monitoring.drift.column_drift`: effect size and test), so that "the rule
     only fires on short tickets" is measured, not guessed."""
@@ -52,9 +55,6 @@ def feature_gaps(workspace: Workspace, people: tuple[str, ...] = PEOPLE) -> pd.D
 
     from answerkey.monitoring.drift import column_drift
 
-    with workspace.reading() as connection:
-        annotations = reads.annotations_frame(connection)
-        items = reads.items_frame(connection)
     features = _features(items) if len(items) else pd.DataFrame()
     if features.empty or features.shape[1] == 0 or annotations.empty:
         return pd.DataFrame(columns=FEATURE_GAP_COLUMNS)
@@ -74,10 +74,20 @@ def feature_gaps(workspace: Workspace, people: tuple[str, ...] = PEOPLE) -> pd.D
     return pd.DataFrame(rows, columns=FEATURE_GAP_COLUMNS)
 
 
-def workspace_source_quality(workspace: Workspace, *, by_segment: bool = True) -> SourceQuality:
+def workspace_source_quality(workspace: Workspace) -> SourceQuality:
     """Every annotator of the workspace against its adjudicated and expert labels (per segment too)."""
-    annotations, segments = _annotations_and_segments(workspace)
-    return source_quality(annotations, segments=segments if by_segment and segments.notna().any() else None)
+    return _quality(*_read(workspace))
+
+
+def workspace_sources(workspace: Workspace) -> tuple[SourceQuality, pd.DataFrame]:
+    """Source quality and the feature gaps of derived sources, from one read of the store."""
+    annotations, items = _read(workspace)
+    return _quality(annotations, items), _feature_gaps(annotations, items)
+
+
+def _quality(annotations: pd.DataFrame, items: pd.DataFrame) -> SourceQuality:
+    segments = pd.Series(items["segment"].to_numpy(dtype=object), index=items["item_id"].astype(str).to_numpy())
+    return source_quality(annotations, segments=segments if segments.notna().any() else None)
 
 
 def read_predictions(path: str | Path) -> pd.DataFrame:
@@ -94,7 +104,8 @@ def read_predictions(path: str | Path) -> pd.DataFrame:
 def workspace_feedback_check(workspace: Workspace, predictions: pd.DataFrame, **options: Any) -> FeedbackReport:
     """:func:`~answerkey.quality.feedback_loop.feedback_check` of ``predictions`` against the workspace's labels
     under its latest schema version, the adjudicated and expert ones trusted when there are any."""
-    annotations, _ = _annotations_and_segments(workspace)
+    with workspace.reading() as connection:
+        annotations = reads.annotations_frame(connection)
     if len(annotations):  # compare under the current schema: older versions name labels differently
         annotations = annotations[annotations["schema_version"] == annotations["schema_version"].max()]
     present = [s for s in TRUSTED if s in set(annotations["source"])]

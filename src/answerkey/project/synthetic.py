@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from answerkey.jsonable import records
 from answerkey.project.derived_writes import (
     append_derived_annotations,
     changed_labels,
@@ -26,11 +28,12 @@ from answerkey.quality.labeling_functions import (
     load_labeling_functions,
     summarise_labeling_functions,
 )
+from answerkey.quality.source_quality import TRUSTED
 from answerkey.store import reads, writes
 
 __all__ = ["TRUSTED_SOURCES", "LabelingFunctionRun", "run_labeling_functions", "trusted_labels"]
 
-TRUSTED_SOURCES = ("adjudicated", "expert")
+TRUSTED_SOURCES = TRUSTED
 """The sources whose labels count as the truth a derived source is measured against, strongest first."""
 
 
@@ -52,7 +55,7 @@ class LabelingFunctionRun:
                                                          "conflict")}
         return {"file": self.file, "summary": summary, "n_trusted": self.n_trusted, "written": self.written,
                 "withdrawn": self.withdrawn,
-                "functions": rows.astype(object).where(rows.notna(), None).to_dict("records")}
+                "functions": records(rows)}
 
 
 def trusted_labels(annotations: pd.DataFrame) -> pd.DataFrame:
@@ -83,13 +86,12 @@ def run_labeling_functions(workspace: Workspace, path: str | Path, *, write: boo
                               "created_at": writes.utcnow().isoformat(), "source": "synthetic",
                               "note": f"labeling function from {path.name} sha256:{digest}"})
         with workspace.transaction() as connection:
-            written = append_derived_annotations(workspace, connection, changed_labels(connection, frame),
+            standing = previous_labels(connection, {f"lf:{function.name}" for function in functions})
+            written = append_derived_annotations(workspace, connection, changed_labels(standing, frame),
                                                  f"labeling functions of {path.name}")
-            names = {f"lf:{function.name}" for function in functions}
-            standing = previous_labels(connection, names)
             voted = set(zip(frame["item_id"], frame["annotator_id"], strict=True))
-            abstains = standing[[pair not in voted for pair in zip(standing["item_id"], standing["annotator_id"],
-                                                                   strict=True)]]
+            abstains = standing[np.array([pair not in voted for pair in zip(
+                standing["item_id"], standing["annotator_id"], strict=True)], dtype=bool)]
             withdrawn = withdraw_labels(workspace, connection, abstains[["item_id", "annotator_id", "source"]],
                                         f"labeling function from {path.name} sha256:{digest} now abstains")
     return LabelingFunctionRun(str(path), analysis, summary, len(trusted), written, votes, withdrawn)

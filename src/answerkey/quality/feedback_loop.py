@@ -36,6 +36,7 @@ import pandas as pd
 
 from answerkey.errors import ParameterError
 from answerkey.findings import Finding, Severity
+from answerkey.jsonable import records
 from answerkey.quality.feedback_findings import (
     COPIES,
     DEPLOYMENT,
@@ -104,10 +105,8 @@ class FeedbackReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: the summary, each table's rows (NaN as None) and the findings."""
-        def rows(table: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{str(k): v for k, v in row.items()} for row in table.replace({np.nan: None}).to_dict("records")]
-        return {"summary": self.summary, "selective_labels": rows(self.selective_labels),
-                "deployment": rows(self.deployment), "source_agreement": rows(self.source_agreement),
+        return {"summary": self.summary, "selective_labels": records(self.selective_labels),
+                "deployment": records(self.deployment), "source_agreement": records(self.source_agreement),
                 "findings": [f.to_dict() for f in self.findings]}
 
 

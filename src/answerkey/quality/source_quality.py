@@ -26,6 +26,7 @@ from scipy.spatial.distance import jensenshannon
 
 from answerkey.errors import ParameterError
 from answerkey.intervals import wilson_interval
+from answerkey.jsonable import records
 from answerkey.quality.aggregation import authority_labels, latest_per_annotator
 
 __all__ = ["ACCURACY_COLUMNS", "GAP_COLUMNS", "PEOPLE", "TRUSTED", "SourceQuality", "source_quality",
@@ -50,11 +51,8 @@ class SourceQuality:
     n_trusted_items: int
 
     def to_dict(self) -> dict[str, Any]:
-        def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{str(k): (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-                    for row in frame.to_dict("records")]
-
-        return {"n_trusted_items": self.n_trusted_items, "accuracy": rows(self.accuracy), "gaps": rows(self.gaps)}
+        return {"n_trusted_items": self.n_trusted_items, "accuracy": records(self.accuracy),
+                "gaps": records(self.gaps)}
 
 
 def trusted_with_deciders(latest: pd.DataFrame, trusted: Sequence[str] = TRUSTED) -> pd.DataFrame:

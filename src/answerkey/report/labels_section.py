@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from answerkey.project import Workspace
 from answerkey.project.findings_log import recorded_findings
-from answerkey.project.sources import feature_gaps, workspace_source_quality
+from answerkey.project.sources import workspace_sources
 from answerkey.report.sections import register_section, table
 from answerkey.store import tables as t
 
@@ -35,7 +35,7 @@ def _derivations(workspace: Workspace) -> str:
 @register_section("derived-labels", "Derived ground truth: sources and feedback loops")
 def derived_labels_section(workspace: Workspace) -> str:
     """Definitions, source quality against adjudicated and expert labels, distribution gaps, feedback findings."""
-    quality = workspace_source_quality(workspace)
+    quality, features = workspace_sources(workspace)
     overall = quality.accuracy[quality.accuracy["segment"] == "all"]
     rows = [[row.source, row.annotator_id, f"{row.n_labelled:,}", f"{row.n_trusted:,}",
              "-" if not row.n_trusted else f"{row.accuracy:.3f} [{row.accuracy_low:.3f}, {row.accuracy_high:.3f}]"]
@@ -51,7 +51,6 @@ def derived_labels_section(workspace: Workspace) -> str:
         parts.append("<p>How far derived sources label differently from people (total variation distance of the "
                      "label shares, and of the segments of the items they label).</p>"
                      + table(["source", "annotator", "labelled", "label gap", "coverage gap"], gaps))
-    features = feature_gaps(workspace)
     if len(features):
         shifted = [[row.annotator_id, row.feature, row.method, f"{row.effect_size:.3f}", f"{row.p_value:.2g}",
                     "yes" if row.drifted else "no"] for row in features.itertuples(index=False)]

@@ -1,4 +1,5 @@
-"""Monitoring results as JSON: timestamps as ISO 8601 text, NaN and infinities as null (JSON has neither)."""
+"""Results as JSON (monitoring runs, source quality, feedback checks): timestamps as ISO 8601 text, NaN and
+infinities as null (JSON has neither)."""
 
 from __future__ import annotations
 
