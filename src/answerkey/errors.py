@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AnswerkeyError",
+    "ConflictError",
     "ImportValidationError",
     "NotFoundError",
     "ParameterError",
@@ -44,6 +45,10 @@ class SchemaError(AnswerkeyError, ValueError):
 
 class StoreError(AnswerkeyError, RuntimeError):
     """The store refused an operation (append-only violation, unknown release, version conflict)."""
+
+
+class ConflictError(StoreError):
+    """What a write was based on changed before it landed (another reviewer decided first); read again and redo."""
 
 
 class NotFoundError(AnswerkeyError, LookupError):

@@ -24,11 +24,14 @@ from sqlalchemy import (
 __all__ = [
     "annotations",
     "annotators",
+    "api_tokens",
+    "audit_log",
     "derived_labels",
     "eval_results",
     "eval_runs",
     "feedback",
     "findings",
+    "idempotency_keys",
     "imports",
     "items",
     "label_definitions",
@@ -320,9 +323,43 @@ derived_labels = Table(
     Column("decided_at", DateTime, comment="the outcome event, or the end of the window"),
 )
 
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", ID, nullable=False, index=True, comment="who the token is for"),
+    Column("role", String(16), nullable=False, comment="viewer, annotator, reviewer or admin"),
+    Column("token_hash", String(64), nullable=False, unique=True, comment="sha256 of the token; the token is not kept"),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", ID, nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", Text),
+    Column("detail", JSON, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("actor", ID, primary_key=True),
+    Column("key", ID, primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
 APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")
 """Tables whose rows are never updated or deleted once written."""
 RECORD_TABLES = ("eval_runs", "eval_results", "feedback", "splits", "split_assignments", "split_seals", "test_ledger",
                  "label_issue_flags", "findings", "monitor_runs", "label_definitions", "label_derivations",
-                 "derived_labels")
+                 "derived_labels", "audit_log", "idempotency_keys")
 """Records of what was measured: append-only like ground truth (a run is never rewritten)."""

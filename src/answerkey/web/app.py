@@ -1,0 +1,56 @@
+"""The workbench app: the HTTP JSON API under ``/api`` and the server-rendered UI, over one workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from answerkey import __version__
+from answerkey.project.workspace import Workspace
+from answerkey.web.api import ROUTERS as API_ROUTERS
+from answerkey.web.envelope import install_error_handlers
+from answerkey.web.limits import MAX_BODY_BYTES, BodyLimit
+from answerkey.web.security import Sessions, SignInRequiredError
+from answerkey.web.views import ROUTERS as VIEW_ROUTERS
+from answerkey.web.writer import WritePath
+
+__all__ = ["create_app"]
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(workspace: Workspace, *, secure_cookies: bool = False, max_body: int = MAX_BODY_BYTES) -> FastAPI:
+    """The app for ``workspace``; ``secure_cookies`` marks the session cookie Secure (behind HTTPS)."""
+    app = FastAPI(
+        title="answerkey",
+        version=__version__,
+        description="Ground truth as infrastructure: the workspace's items, annotations, consensus, findings, "
+                    "releases, predictions and outcomes, and agent evaluations. Send `Authorization: Bearer "
+                    "TOKEN` (`answerkey token create NAME --role ROLE`). Errors are "
+                    '`{"ok": false, "error", "errors", "status"}`.',
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.workspace = workspace
+    app.state.sessions = Sessions(workspace)
+    app.state.writer = WritePath(workspace)
+    app.state.secure_cookies = secure_cookies
+    install_error_handlers(app)
+
+    @app.exception_handler(SignInRequiredError)
+    async def _sign_in(request: Request, _exc: SignInRequiredError) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api")
+    for router in VIEW_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit, limit=max_body)
+    return app

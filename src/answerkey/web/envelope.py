@@ -1,0 +1,101 @@
+"""The one error shape of the HTTP API, ``{"ok": false, "error", "errors", "status"}``, and the translator from
+answerkey's errors (and the framework's) into it. Pages get the same message on one error page instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from answerkey.errors import (
+    AnswerkeyError,
+    ConflictError,
+    ImportValidationError,
+    NotFoundError,
+    StoreError,
+    WorkspaceError,
+)
+
+__all__ = ["ApiError", "error_body", "install_error_handlers", "status_of"]
+
+
+class ApiError(Exception):
+    """An HTTP refusal with its status (401 no token, 403 wrong role, 413 too large...)."""
+
+    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = errors or []
+
+
+def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The envelope of every API error."""
+    return {"ok": False, "error": message, "errors": errors or [], "status": status}
+
+
+def status_of(exc: AnswerkeyError) -> int:
+    """The HTTP status an answerkey error maps to."""
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, ConflictError):
+        return 409
+    if isinstance(exc, WorkspaceError | StoreError):
+        return 409 if isinstance(exc, StoreError) else 500
+    return 422
+
+
+def _problems(exc: AnswerkeyError) -> list[dict[str, Any]]:
+    if isinstance(exc, ImportValidationError):
+        return [{"file": p.file, "row": p.row, "field": p.column, "found": p.found, "expected": p.expected}
+                for p in exc.problems]
+    return []
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "")
+
+
+def _respond(request: Request, status: int, message: str, errors: list[dict[str, Any]],
+             headers: dict[str, str] | None = None) -> Response:
+    if _wants_page(request):
+        from answerkey.web.pages import error_page
+
+        return error_page(request, status, message)
+    return JSONResponse(error_body(status, message, errors), status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error, ours or the framework's, leaves as the envelope (or the error page for a browser)."""
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return _respond(request, exc.status, str(exc), exc.errors, headers)
+
+    @app.exception_handler(AnswerkeyError)
+    async def _answerkey(request: Request, exc: AnswerkeyError) -> Response:
+        return _respond(request, status_of(exc), str(exc).split("\n")[0], _problems(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"field": ".".join(str(p) for p in e.get("loc", ())), "found": _found(e),
+                   "expected": str(e.get("msg", ""))} for e in exc.errors()]
+        first = errors[0] if errors else {"field": "body", "expected": "a valid request"}
+        message = f"{first['field']}: {first['expected']}" if errors else "the request is not valid"
+        return _respond(request, 422, message, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail) if exc.detail else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such path: {request.url.path}"
+        return _respond(request, exc.status_code, message, [], getattr(exc, "headers", None))
+
+
+def _found(error: Any) -> str:
+    value = error.get("input")
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
