@@ -14,6 +14,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,60 @@ def engine(request: pytest.FixtureRequest) -> Any:
     if request.param == "duckdb":
         return ibis.duckdb.connect()
     return ibis.pyspark.connect(request.getfixturevalue("spark_session"))
+
+
+@dataclass
+class Served:
+    """A workspace behind the web app: its test client and a token for each role (named after the role's person:
+    vera the viewer, ann the annotator, rita the reviewer, adam the admin)."""
+
+    workspace: Workspace
+    client: Any
+    tokens: dict[str, str]
+
+    def auth(self, role: str) -> dict[str, str]:
+        """The Authorization header of ``role``'s token."""
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+ROLE_PEOPLE = {"viewer": "vera", "annotator": "ann", "reviewer": "rita", "admin": "adam"}
+
+SERVED_ITEMS = ("item_id,text,segment\nT1,refund please,smb\nT2,app crashes,enterprise\nT3,cannot log in,smb\n"
+                "T4,invoice missing,smb\nT5,password reset,enterprise\nT6,charged twice,smb\n")
+SERVED_ANNOTATIONS = ("item_id,annotator_id,label\nT1,a1,billing\nT1,a2,billing\nT1,a3,technical\n"
+                      "T2,a1,technical\nT2,a2,technical\nT2,a3,technical\nT3,a1,account\nT3,a2,technical\n"
+                      "T4,a1,billing\nT4,a2,billing\nT4,a3,billing\nT5,a1,account\nT5,a2,account\nT5,a3,technical\n"
+                      "T6,a1,billing\nT6,a2,technical\n")
+
+
+def serve_workspace(ws: Workspace, tmp_path: Path) -> Served:
+    """Six items, sixteen judgements from three annotators (T3 and T6 split evenly), a token per role, a client."""
+    from fastapi.testclient import TestClient
+
+    from answerkey.project import import_annotations, import_items
+    from answerkey.project.access import create_token
+    from answerkey.web.app import create_app
+
+    import_items(ws, write_text(tmp_path / "served_items.csv", SERVED_ITEMS))
+    import_annotations(ws, write_text(tmp_path / "served_annotations.csv", SERVED_ANNOTATIONS))
+    tokens = {role: create_token(ws, person, role)[1] for role, person in ROLE_PEOPLE.items()}
+    return Served(ws, TestClient(create_app(ws)), tokens)
+
+
+@pytest.fixture
+def served(workspace: Workspace, tmp_path: Path) -> Iterator[Served]:
+    """The web app over a small workspace, on each store backend."""
+    result = serve_workspace(workspace, tmp_path)
+    yield result
+    result.client.close()
+
+
+@pytest.fixture
+def served_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    """The web app over a small workspace on the default SQLite store only (for the many role checks)."""
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    ws = Workspace.init(tmp_path / "ws", schema=make_schema())
+    result = serve_workspace(ws, tmp_path)
+    yield result
+    result.client.close()
+    ws.close()
