@@ -42,6 +42,13 @@ def annotation_watermark(connection: Connection) -> int:
     return int(connection.execute(select(func.coalesce(func.max(t.annotations.c.annotation_id), 0))).scalar_one())
 
 
+def item_version(connection: Connection, item_id: str) -> int:
+    """The newest annotation id of one item (0 when it has none): a decision based on an older version is stale."""
+    a = t.annotations.c
+    return int(connection.execute(select(func.coalesce(func.max(a.annotation_id), 0))
+                                  .where(a.item_id == item_id)).scalar_one())
+
+
 def annotations_frame(
     connection: Connection, *, up_to: int | None = None, exclude_sources: tuple[str, ...] = ()
 ) -> pd.DataFrame:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
+import plotly  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from answerkey import __version__
@@ -21,6 +22,9 @@ from answerkey.web.writer import WritePath
 __all__ = ["create_app"]
 
 STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+"""Plotly's own bundled ``plotly.min.js``, served as ``/static/vendor/plotly.min.js``: charts with no build step
+and no CDN (the workbench works offline)."""
 
 
 def create_app(workspace: Workspace, *, secure_cookies: bool = False, max_body: int = MAX_BODY_BYTES) -> FastAPI:
@@ -51,6 +55,11 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False, max_body: 
         app.include_router(router, prefix="/api")
     for router in VIEW_ROUTERS:
         app.include_router(router)
+
+    @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
+    def _plotly() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, limit=max_body)
     return app

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from answerkey.web.api import annotations, status
+from answerkey.web.api import annotations, review, status
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (status.router, annotations.router)
+ROUTERS: tuple[APIRouter, ...] = (status.router, annotations.router, review.router)

@@ -1,0 +1,71 @@
+"""The review queue and adjudication over HTTP, with optimistic concurrency."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from answerkey.store import tables as t
+from conftest import Served
+
+
+def _count(served: Served, table: object) -> int:
+    with served.workspace.reading() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+
+def test_the_queue_lists_the_disputed_items_first(served: Served) -> None:
+    body = served.client.get("/api/review/queue", headers=served.auth("viewer")).json()
+    assert body["ok"] is True
+    assert {"T3", "T6"} <= {row["item_id"] for row in body["items"]}
+    assert body["items"][0]["priority"] >= body["items"][-1]["priority"]
+
+
+def test_a_review_item_carries_its_judgements_candidates_and_version(served: Served) -> None:
+    body = served.client.get("/api/review/items/T3", headers=served.auth("viewer")).json()
+    assert [a["label"] for a in body["annotations"]] == ["account", "technical"]
+    assert {c["name"] for c in body["candidates"][:2]} == {"technical", "account"}
+    assert body["version"] > 0
+    assert body["reason"] is not None
+
+
+def test_an_adjudication_decides_the_item_and_takes_it_off_the_queue(served: Served) -> None:
+    version = served.client.get("/api/review/items/T3", headers=served.auth("viewer")).json()["version"]
+    response = served.client.post("/api/items/T3/adjudication", headers=served.auth("reviewer"),
+                                  json={"label": "account", "note": "login trouble", "expected_version": version})
+    assert response.status_code == 201, response.json()
+    assert response.json()["label"] == "account"
+    after = served.client.get("/api/review/items/T3", headers=served.auth("viewer")).json()
+    assert after["consensus"]["label"] == "account"
+    assert after["version"] > version
+    queue = served.client.get("/api/review/queue", headers=served.auth("viewer")).json()
+    assert "T3" not in {row["item_id"] for row in queue["items"]}
+
+
+def test_a_decision_on_an_item_that_changed_since_is_refused_and_writes_nothing(served: Served) -> None:
+    version = served.client.get("/api/review/items/T6", headers=served.auth("viewer")).json()["version"]
+    first = served.client.post("/api/items/T6/adjudication", headers=served.auth("reviewer"),
+                               json={"label": "billing", "expected_version": version})
+    assert first.status_code == 201
+    annotations, audit = _count(served, t.annotations), _count(served, t.audit_log)
+    second = served.client.post("/api/items/T6/adjudication", headers=served.auth("admin"),
+                                json={"label": "technical", "expected_version": version})
+    assert second.status_code == 409
+    assert set(second.json()) == {"ok", "error", "errors", "status"}
+    assert "changed since you opened it" in second.json()["error"]
+    assert (_count(served, t.annotations), _count(served, t.audit_log)) == (annotations, audit)
+
+
+def test_an_annotator_cannot_adjudicate(served: Served) -> None:
+    response = served.client.post("/api/items/T3/adjudication", headers=served.auth("annotator"),
+                                  json={"label": "account"})
+    assert response.status_code == 403
+    assert response.json()["ok"] is False
+
+
+def test_an_adjudication_is_audited_with_who_and_what(served: Served) -> None:
+    served.client.post("/api/items/T3/adjudication", headers=served.auth("reviewer"), json={"label": "technical"})
+    with served.workspace.reading() as connection:
+        row = connection.execute(select(t.audit_log).order_by(t.audit_log.c.audit_id.desc())).mappings().first()
+    assert row is not None
+    assert (row["actor"], row["role"], row["action"], row["target"]) == ("rita", "reviewer", "adjudicate", "T3")
+    assert row["detail"]["label"] == "technical"
