@@ -1,0 +1,149 @@
+"""Tokens, roles, sessions and CSRF: who may do what, and what the store keeps of a token."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from answerkey.errors import NotFoundError, ParameterError
+from answerkey.project.access import ROLES, authenticate, create_token, has_role, list_tokens, revoke_tokens
+from answerkey.project.workspace import Workspace
+from answerkey.store import tables as t
+from answerkey.web.security import SESSION_COOKIE
+from conftest import Served
+
+
+def test_each_role_includes_the_rights_of_the_weaker_ones() -> None:
+    assert ROLES == ("viewer", "annotator", "reviewer", "admin")
+    assert has_role("admin", "viewer")
+    assert has_role("reviewer", "annotator")
+    assert not has_role("annotator", "reviewer")
+    assert not has_role("viewer", "annotator")
+
+
+def test_the_store_keeps_a_hash_of_the_token_never_the_token(workspace: Workspace) -> None:
+    info, token = create_token(workspace, "maria", "reviewer")
+    with workspace.reading() as connection:
+        stored = connection.execute(sa.select(t.api_tokens)).mappings().all()
+    assert token.startswith("ak_")
+    assert len(token) > 40
+    assert all(token not in str(dict(row)) for row in stored)
+    assert stored[0]["token_hash"] != token
+    assert len(stored[0]["token_hash"]) == 64
+    principal = authenticate(workspace, token)
+    assert principal is not None
+    assert (principal.name, principal.role, principal.token_id) == ("maria", "reviewer", info.token_id)
+
+
+def test_a_revoked_token_no_longer_authenticates(workspace: Workspace) -> None:
+    _, token = create_token(workspace, "maria", "annotator")
+    assert revoke_tokens(workspace, "maria") == 1
+    assert authenticate(workspace, token) is None
+    assert list_tokens(workspace)[0].revoked_at is not None
+    with pytest.raises(NotFoundError):
+        revoke_tokens(workspace, "nobody")
+
+
+def test_an_unknown_role_or_an_empty_name_is_refused(workspace: Workspace) -> None:
+    with pytest.raises(ParameterError, match="--role must be one of viewer, annotator, reviewer, admin"):
+        create_token(workspace, "maria", "owner")
+    with pytest.raises(ParameterError):
+        create_token(workspace, "  ", "viewer")
+
+
+def test_a_made_up_token_does_not_authenticate(workspace: Workspace) -> None:
+    create_token(workspace, "maria", "admin")
+    assert authenticate(workspace, "ak_" + "x" * 43) is None
+    assert authenticate(workspace, "not-a-token") is None
+
+
+def test_the_audit_log_cannot_be_edited_or_deleted(served: Served) -> None:
+    served.client.post("/api/annotations", headers=served.auth("annotator"),
+                       json=[{"item_id": "T1", "label": "billing"}])
+    for statement in ("UPDATE audit_log SET actor = 'someone'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError), served.workspace.transaction() as connection:
+            connection.execute(sa.text(statement))
+    with served.workspace.reading() as connection:
+        assert connection.execute(sa.select(t.audit_log.c.actor)).scalars().all() == ["ann"]
+
+
+def _sign_in(served: Served, role: str) -> None:
+    response = served.client.post("/sign-in", data={"token": served.tokens[role], "next": "/api/status"},
+                                  follow_redirects=False)
+    assert response.status_code == 303
+
+
+def test_without_a_session_a_page_sends_the_browser_to_sign_in(served_sqlite: Served) -> None:
+    response = served_sqlite.client.get("/review?x=1", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=%2Freview%3Fx%3D1"
+    assert served_sqlite.client.get("/sign-in").status_code == 200
+
+
+def test_the_session_cookie_is_httponly_and_samesite_and_holds_no_token(served_sqlite: Served) -> None:
+    response = served_sqlite.client.post("/sign-in", data={"token": served_sqlite.tokens["viewer"]},
+                                         follow_redirects=False)
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert served_sqlite.tokens["viewer"] not in cookie
+
+
+def test_a_bad_token_at_sign_in_is_refused_without_a_session(served_sqlite: Served) -> None:
+    response = served_sqlite.client.post("/sign-in", data={"token": "ak_wrong"}, follow_redirects=False)
+    assert response.status_code == 401
+    assert "set-cookie" not in response.headers
+
+
+def test_sign_in_follows_only_paths_on_this_site(served_sqlite: Served) -> None:
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        response = served_sqlite.client.post("/sign-in", data={"token": served_sqlite.tokens["viewer"],
+                                                               "next": target}, follow_redirects=False)
+        assert response.headers["location"] == "/"
+
+
+def test_a_tampered_session_cookie_is_no_session(served_sqlite: Served) -> None:
+    _sign_in(served_sqlite, "admin")
+    cookie = served_sqlite.client.cookies[SESSION_COOKIE]
+    _token_id, expires, nonce, signature = cookie.split(".")
+    served_sqlite.client.cookies.set(SESSION_COOKIE, f"1.{expires}.{nonce}.{signature}")
+    assert served_sqlite.client.get("/api/status").status_code == 401
+
+
+def test_an_expired_session_is_no_session(served_sqlite: Served) -> None:
+    sessions = served_sqlite.client.app.state.sessions  # type: ignore[attr-defined]
+    principal = authenticate(served_sqlite.workspace, served_sqlite.tokens["admin"])
+    assert principal is not None
+    stale = sessions.cookie_for(principal, now=time.time() - 13 * 3600)
+    served_sqlite.client.cookies.set(SESSION_COOKIE, stale)
+    assert served_sqlite.client.get("/api/status").status_code == 401
+
+
+def test_revoking_a_token_ends_its_sessions(served_sqlite: Served) -> None:
+    _sign_in(served_sqlite, "viewer")
+    assert served_sqlite.client.get("/api/status").status_code == 200
+    revoke_tokens(served_sqlite.workspace, "vera")
+    assert served_sqlite.client.get("/api/status").status_code == 401
+
+
+def test_a_write_riding_on_the_session_cookie_needs_the_csrf_token(served_sqlite: Served) -> None:
+    _sign_in(served_sqlite, "annotator")
+    rows = [{"item_id": "T1", "label": "billing"}]
+    refused = served_sqlite.client.post("/api/annotations", json=rows)
+    assert refused.status_code == 403
+    assert refused.json()["error"].startswith("missing or wrong CSRF token")
+    sessions = served_sqlite.client.app.state.sessions  # type: ignore[attr-defined]
+    csrf = sessions.csrf_token(served_sqlite.client.cookies[SESSION_COOKIE])
+    accepted = served_sqlite.client.post("/api/annotations", json=rows, headers={"X-CSRF-Token": csrf})
+    assert accepted.status_code == 201
+
+
+def test_a_header_that_is_not_bearer_is_401_with_the_envelope(served_sqlite: Served) -> None:
+    response = served_sqlite.client.get("/api/status", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert response.status_code == 401
+    assert response.json() == {"ok": False, "error": "the Authorization header must be 'Bearer TOKEN'",
+                               "errors": [], "status": 401}
+    assert response.headers["www-authenticate"] == "Bearer"
