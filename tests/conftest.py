@@ -202,3 +202,111 @@ def served_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
     yield result
     result.client.close()
     ws.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Browser tests (tests/web/test_browser.py): the workbench served by a real uvicorn server in a background thread,
+# driven through Debian's Chromium by Playwright. Never `playwright install`: the browser is /usr/bin/chromium
+# (`apt-get install -y chromium`; .ci/run installs it). Without it the tests skip, except under CI=true.
+# ---------------------------------------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("ANSWERKEY_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+"""Where browser tests save a screenshot of each step (``test-artifacts/`` is git-ignored)."""
+
+
+@dataclass
+class Live:
+    """A workspace served over real HTTP: the base URL and a token per role (as :class:`Served` has)."""
+
+    workspace: Workspace
+    url: str
+    tokens: dict[str, str]
+
+
+@contextmanager
+def live_server(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port, in a background thread; yields the base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start within 15 s")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        listener.close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium (Debian's) for the test run, through Playwright (fail under CI, skip elsewhere)."""
+    problem = None if Path(CHROMIUM).is_file() else f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # a dev dependency, but say so rather than crash
+        problem = problem or f"the playwright package is missing ({exc}); pip install -e '.[dev]'"
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem + " (CI=true: a missing service is a failure)")
+        pytest.skip(problem)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium: Any) -> Iterator[Any]:
+    """A fresh browser profile (no cookies) with a desktop viewport; ``browser_context.new_page()`` opens a tab."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def live_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
+    """The small served workspace (T1..T6, T3 and T6 disputed) behind a real server, on SQLite."""
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    ws = Workspace.init(tmp_path / "ws", schema=make_schema())
+    served = serve_workspace(ws, tmp_path)
+    with live_server(served.client.app) as url:
+        yield Live(ws, url, served.tokens)
+    served.client.close()
+    ws.close()
+
+
+@pytest.fixture(scope="session")
+def live_released(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The small served workspace with a release and the demo's recorded evaluation run (its SaaS warehouse,
+    golden set and baseline agent), behind a real server; built once, for pages that only read."""
+    from answerkey.demo.saas import build_analytics_demo
+    from answerkey.project import create_release
+
+    folder = tmp_path_factory.mktemp("released")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(DATABASE_URL_ENV, raising=False)
+        ws = Workspace.init(folder / "ws", schema=make_schema())
+        served = serve_workspace(ws, folder)
+        create_release(ws, "2026-01", note="the six served items")
+        build_analytics_demo(ws.root)
+        with live_server(served.client.app) as url:
+            yield Live(ws, url, served.tokens)
+        served.client.close()
+        ws.close()

@@ -48,7 +48,7 @@ def test_a_revoked_token_no_longer_authenticates(workspace: Workspace) -> None:
 
 
 def test_an_unknown_role_or_an_empty_name_is_refused(workspace: Workspace) -> None:
-    with pytest.raises(ParameterError, match="--role must be one of viewer, annotator, reviewer, admin"):
+    with pytest.raises(ParameterError, match="role must be one of viewer, annotator, reviewer, admin"):
         create_token(workspace, "maria", "owner")
     with pytest.raises(ParameterError):
         create_token(workspace, "  ", "viewer")

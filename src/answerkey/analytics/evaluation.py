@@ -27,7 +27,7 @@ from answerkey.analytics.test_suite import duckdb_path, perturbed_databases, scr
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.errors import ParameterError
 
-__all__ = ["VERDICTS", "EvalRun", "QuestionResult", "ask", "evaluate", "judge"]
+__all__ = ["VERDICTS", "EvalRun", "QuestionResult", "ask", "evaluate", "gold_sql_for", "judge"]
 
 EXPECTED = "(expected result)"
 """Stands for the gold SQL of a question whose gold is a result."""
@@ -87,7 +87,8 @@ class EvalRun:
         return {"run_id": self.run_id, "summary": self.summary(), "results": [r.to_dict() for r in self.results]}
 
 
-def _gold_sql(alternative: str, question: GoldenQuestion, warehouse: Warehouse) -> str:
+def gold_sql_for(alternative: str, question: GoldenQuestion, warehouse: Warehouse) -> str:
+    """A gold query as the warehouse runs it: translated from the question's dialect when the two differ."""
     if question.dialect and question.dialect != warehouse.dialect:
         logging.getLogger("sqlglot").setLevel(logging.ERROR)
         return sqlglot.transpile(alternative, read=question.dialect, write=warehouse.dialect)[0]
@@ -101,7 +102,7 @@ def _gold_results(question: GoldenQuestion, warehouse: Warehouse) -> tuple[list[
     results, failure = [], ""
     for alternative in question.alternatives():
         try:
-            results.append((alternative, warehouse.execute(_gold_sql(alternative, question, warehouse))))
+            results.append((alternative, warehouse.execute(gold_sql_for(alternative, question, warehouse))))
         except (ExecutionError, SqlglotError) as error:
             failure = failure or (error.reason if isinstance(error, ExecutionError) else str(error).splitlines()[0])
     return results, failure
@@ -121,7 +122,7 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
         sql = answer.get("sql") if answer else None
         differences = []
         if verdict == "result-mismatch" and sql and gold and gold != EXPECTED:
-            found = sql_differences(_gold_sql(gold, question, warehouse), str(sql), warehouse.dialect)
+            found = sql_differences(gold_sql_for(gold, question, warehouse), str(sql), warehouse.dialect)
             differences = [d.to_dict() for d in found]
         return QuestionResult(question.id, verdict, reason, sql, gold,
                               comparison.column_overlap if comparison else 0.0,
@@ -197,7 +198,7 @@ def _only_tied_rows_moved(expected: ResultTable, got: ResultTable, gold_sql: str
 def _perturbed_failure(question: GoldenQuestion, gold_sql: str, answer_sql: str, warehouse: Warehouse,
                        options: CompareOptions, ordered: bool) -> str | None:
     """Why the answer differs from the gold on a perturbed copy of the database, or None when it never does."""
-    gold = _gold_sql(gold_sql, question, warehouse)
+    gold = gold_sql_for(gold_sql, question, warehouse)
     with scratch_folder() as folder:
         copies = perturbed_databases(duckdb_path(warehouse.url), [gold, answer_sql], warehouse.dialect, folder,
                                      seed=int(hashlib.sha256(question.id.encode()).hexdigest()[:6], 16))
@@ -262,7 +263,7 @@ def evaluate(
         outcome = judge(question, answer, warehouse, options, test_suite)
         if isinstance(context, ContextLayer) and outcome.verdict == "result-mismatch" and outcome.sql:
             used = outcome.gold_sql
-            gold = _gold_sql(used, question, warehouse) if used is not None and used != EXPECTED else None
+            gold = gold_sql_for(used, question, warehouse) if used is not None and used != EXPECTED else None
             gaps = answer_gaps(outcome.sql, gold, context, warehouse.dialect, question.metrics)
             outcome = replace(outcome, differences=[*outcome.differences, *(
                 {"kind": f"context:{g.kind}", "what": g.fix, "gold": [], "answer": [g.subject]} for g in gaps)])

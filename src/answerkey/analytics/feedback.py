@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.errors import ImportValidationError, RowProblem
@@ -20,7 +20,7 @@ from answerkey.project.workspace import Workspace
 from answerkey.store import tables as t
 from answerkey.store import writes
 
-__all__ = ["FeedbackEntry", "golden_candidates", "log_feedback", "read_feedback"]
+__all__ = ["FeedbackEntry", "append_feedback", "golden_candidates", "log_feedback", "read_feedback"]
 
 
 class FeedbackEntry(BaseModel):
@@ -68,19 +68,27 @@ def read_feedback(path: str | Path) -> list[FeedbackEntry]:
 
 def log_feedback(workspace: Workspace, entries: Sequence[FeedbackEntry]) -> int:
     """Append the entries (one transaction); returns how many were new."""
-    now = writes.utcnow()
     with workspace.transaction() as connection:
-        known = set(connection.execute(select(t.feedback.c.feedback_key)).scalars())
-        rows = []
-        for entry in entries:
-            key = entry.key()
-            if key in known:
-                continue
-            known.add(key)
-            rows.append({**entry.model_dump(), "asked_at": entry.asked_at.replace(tzinfo=None) if entry.asked_at
-                         else None, "feedback_key": key, "recorded_at": now})
-        if rows:
-            connection.execute(t.feedback.insert(), rows)
+        return append_feedback(connection, entries)
+
+
+def append_feedback(connection: Connection, entries: Sequence[FeedbackEntry]) -> int:
+    """Append the entries not logged before inside the caller's transaction; returns how many were new."""
+    now = writes.utcnow()
+    keys = [entry.key() for entry in entries]
+    known: set[str] = set()
+    for start in range(0, len(keys), 500):
+        known.update(connection.execute(select(t.feedback.c.feedback_key)
+                                        .where(t.feedback.c.feedback_key.in_(keys[start:start + 500]))).scalars())
+    rows = []
+    for entry, key in zip(entries, keys, strict=True):
+        if key in known:
+            continue
+        known.add(key)
+        rows.append({**entry.model_dump(), "asked_at": entry.asked_at.replace(tzinfo=None) if entry.asked_at
+                     else None, "feedback_key": key, "recorded_at": now})
+    if rows:
+        connection.execute(t.feedback.insert(), rows)
     return len(rows)
 
 

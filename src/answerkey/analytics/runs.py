@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from answerkey.analytics.evaluation import EvalRun
 from answerkey.errors import NotFoundError, StoreError
 from answerkey.project.workspace import Workspace
 from answerkey.store import tables as t
 
-__all__ = ["RunChange", "compare_runs", "file_sha256", "list_runs", "load_run", "save_run"]
+__all__ = ["RunChange", "compare_runs", "file_sha256", "insert_run", "list_runs", "load_run", "save_run"]
 
 
 def file_sha256(path: str | Path) -> str:
@@ -27,19 +27,25 @@ def save_run(workspace: Workspace, run: EvalRun, *, agent: str, golden_file: str
              context_hash: str | None = None) -> None:
     """Record a run and every question's verdict (append-only: a run id is written once)."""
     with workspace.transaction() as connection:
-        if connection.execute(select(t.eval_runs.c.run_id).where(t.eval_runs.c.run_id == run.run_id)).first():
-            raise StoreError(f"run {run.run_id} is recorded already")
-        summary = run.summary()
-        connection.execute(insert(t.eval_runs).values(
-            run_id=run.run_id, started_at=run.started_at.replace(tzinfo=None), agent=agent,
-            golden_file=str(golden_file), golden_hash=file_sha256(golden_file), context_hash=context_hash,
-            warehouse=warehouse, options=run.options.model_dump(), questions=summary["questions"],
-            passed=summary["passed"], seconds=run.seconds))
-        rows = [{"run_id": run.run_id, "question_id": r.id, "verdict": r.verdict, "reason": r.reason, "sql": r.sql,
-                 "gold_sql": r.gold_sql, "column_overlap": r.column_overlap, "row_f1": r.row_f1,
-                 "seconds": r.seconds, "tags": r.tags, "differences": r.differences} for r in run.results]
-        if rows:
-            connection.execute(insert(t.eval_results), rows)
+        insert_run(connection, run, agent=agent, golden_file=str(golden_file), golden_hash=file_sha256(golden_file),
+                   warehouse=warehouse, context_hash=context_hash)
+
+
+def insert_run(connection: Connection, run: EvalRun, *, agent: str, golden_file: str, golden_hash: str,
+               warehouse: str, context_hash: str | None = None) -> None:
+    """:func:`save_run` inside the caller's transaction (the web's audited write path)."""
+    if connection.execute(select(t.eval_runs.c.run_id).where(t.eval_runs.c.run_id == run.run_id)).first():
+        raise StoreError(f"run {run.run_id} is recorded already")
+    summary = run.summary()
+    connection.execute(insert(t.eval_runs).values(
+        run_id=run.run_id, started_at=run.started_at.replace(tzinfo=None), agent=agent, golden_file=golden_file,
+        golden_hash=golden_hash, context_hash=context_hash, warehouse=warehouse, options=run.options.model_dump(),
+        questions=summary["questions"], passed=summary["passed"], seconds=run.seconds))
+    rows = [{"run_id": run.run_id, "question_id": r.id, "verdict": r.verdict, "reason": r.reason, "sql": r.sql,
+             "gold_sql": r.gold_sql, "column_overlap": r.column_overlap, "row_f1": r.row_f1, "seconds": r.seconds,
+             "tags": r.tags, "differences": r.differences} for r in run.results]
+    if rows:
+        connection.execute(insert(t.eval_results), rows)
 
 
 def list_runs(workspace: Workspace) -> pd.DataFrame:

@@ -123,7 +123,9 @@ def _read_path(path: str | Path, con: Any, what: str) -> Any:
     if local and not Path(text).exists():
         raise ParameterError(f"{what} file {text!r} does not exist")
     if lowered.endswith(_PARQUET_SUFFIXES) or (local and Path(text).is_dir()):
-        return con.read_parquet(text)
+        # parts written at different times (the HTTP API's log) may add columns: read them by name, all of them
+        merged = {"union_by_name": True} if con.name == "duckdb" else {"mergeSchema": "true"}
+        return con.read_parquet(text, **merged)
     if lowered.endswith(_CSV_SUFFIXES):
         return con.read_csv(text)
     raise ParameterError.invalid(

@@ -12,15 +12,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from answerkey.errors import NotFoundError, ParameterError
 from answerkey.project.workspace import Workspace
 from answerkey.store import tables as t
 from answerkey.store import writes
 
-__all__ = ["ROLES", "Principal", "TokenInfo", "authenticate", "create_token", "has_role", "list_tokens",
-           "principal_by_id", "revoke_tokens", "token_hash"]
+__all__ = [
+    "ROLES",
+    "Principal",
+    "TokenInfo",
+    "authenticate",
+    "create_token",
+    "has_role",
+    "insert_token",
+    "list_tokens",
+    "principal_by_id",
+    "revoke_token_rows",
+    "revoke_tokens",
+    "token_hash",
+]
 
 ROLES = ("viewer", "annotator", "reviewer", "admin")
 """Roles, weakest first: a viewer reads; an annotator also writes their own annotations; a reviewer also
@@ -69,25 +81,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _check_role(role: str) -> str:
-    if role not in ROLES:
-        raise ParameterError.invalid("--role", f"one of {', '.join(ROLES)}", role)
-    return role
-
-
 def create_token(workspace: Workspace, name: str, role: str) -> tuple[TokenInfo, str]:
     """A new token for ``name`` with ``role``; the token text is returned here and never again."""
-    name = name.strip()
-    if not name or len(name) > 255:
-        raise ParameterError.invalid("NAME", "a non-empty name of at most 255 characters", name)
-    _check_role(role)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    created_at = writes.utcnow()
     with workspace.transaction() as connection:
-        key = connection.execute(t.api_tokens.insert().values(
-            name=name, role=role, token_hash=token_hash(token), created_at=created_at)).inserted_primary_key
-        token_id = int(key[0]) if key else 0
-    return TokenInfo(int(token_id), name, role, created_at, None), token
+        return insert_token(connection, name, role)
 
 
 def authenticate(workspace: Workspace, token: str) -> Principal | None:
@@ -121,10 +118,29 @@ def list_tokens(workspace: Workspace) -> list[TokenInfo]:
 
 def revoke_tokens(workspace: Workspace, name: str) -> int:
     """Revoke every live token of ``name``; how many were revoked. Unknown names are an error."""
-    c = t.api_tokens.c
     with workspace.transaction() as connection:
-        if connection.execute(select(c.token_id).where(c.name == name).limit(1)).first() is None:
-            raise NotFoundError(f"no token for {name!r}; `answerkey token list` shows who has one")
-        result = connection.execute(update(t.api_tokens).where(c.name == name, c.revoked_at.is_(None))
-                                    .values(revoked_at=writes.utcnow()))
+        return revoke_token_rows(connection, name)
+
+
+def insert_token(connection: Connection, name: str, role: str) -> tuple[TokenInfo, str]:
+    """A new token for ``name`` with ``role``; the token text is returned here and never again."""
+    name = name.strip()
+    if not name or len(name) > 255:
+        raise ParameterError.invalid("name", "a non-empty name of at most 255 characters", name)
+    if role not in ROLES:
+        raise ParameterError.invalid("role", f"one of {', '.join(ROLES)}", role)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    created_at = writes.utcnow()
+    key = connection.execute(t.api_tokens.insert().values(
+        name=name, role=role, token_hash=token_hash(token), created_at=created_at)).inserted_primary_key
+    return TokenInfo(int(key[0]) if key else 0, name, role, created_at, None), token
+
+
+def revoke_token_rows(connection: Connection, name: str) -> int:
+    """Revoke every live token of ``name``; how many were revoked. A name that never had a token is an error."""
+    c = t.api_tokens.c
+    if connection.execute(select(c.token_id).where(c.name == name).limit(1)).first() is None:
+        raise NotFoundError(f"no token for {name!r}; `answerkey token list` shows who has one")
+    result = connection.execute(update(t.api_tokens).where(c.name == name, c.revoked_at.is_(None))
+                                .values(revoked_at=writes.utcnow()))
     return int(result.rowcount)

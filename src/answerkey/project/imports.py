@@ -27,6 +27,7 @@ from answerkey.io.validation import (
     validate_annotations,
     validate_items,
 )
+from answerkey.project.items import split_existing_items
 from answerkey.project.workspace import Workspace
 from answerkey.store import reads, writes
 from answerkey.store import tables as t
@@ -137,7 +138,7 @@ def import_items(
         for batch in tabular.batches():
             result.rows_read += len(batch.frame)
             frame, batch_problems = validate_items(path, batch, seen)
-            new, existing_problems = _split_existing(connection, path, frame, known)
+            new, existing_problems = split_existing_items(connection, path, frame, known)
             batch_problems += existing_problems
             total_problems += len(batch_problems)
             collected += batch_problems[: max(0, 20 - len(collected))]
@@ -150,28 +151,6 @@ def import_items(
         result.items_added = result.rows_added
         writes.finish_import(connection, import_id, result.rows_read, result.rows_added)
     return result
-
-
-def _split_existing(
-    connection: Connection, path: Path, frame: pd.DataFrame, known: set[str]
-) -> tuple[pd.DataFrame, list[RowProblem]]:
-    """New items, and a problem for each known item whose payload differs from the stored one."""
-    is_known = frame["item_id"].isin(known)
-    problems = []
-    existing = frame[is_known]
-    ids = existing["item_id"].tolist()
-    stored: dict[str, Any] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        stored.update(connection.execute(select(t.items.c.item_id, t.items.c.payload)
-                                         .where(t.items.c.item_id.in_(chunk))).all())
-    for row in writes.records(existing):
-        item_id = row["item_id"]
-        if item_id in stored and writes.canonical_payload(stored[item_id]) != writes.canonical_payload(row["payload"]):
-            problems.append(RowProblem(str(path), int(row["_row"]), "item_id",
-                                       f"item {item_id!r} with a payload unlike the stored one",
-                                       "the same payload (items are never overwritten; use a new item id)"))
-    return frame[~is_known].drop(columns="_row"), problems
 
 
 def import_label_studio(

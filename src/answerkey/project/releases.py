@@ -27,6 +27,7 @@ __all__ = [
     "create_release",
     "diff_releases",
     "export_release",
+    "freeze_release",
     "get_release",
     "list_releases",
 ]
@@ -116,32 +117,37 @@ def release_shape(result: pd.DataFrame, crowd: pd.DataFrame, valid: list[str], i
 
 def create_release(workspace: Workspace, name: str, *, note: str | None = None) -> Release:
     """Freeze the current ground truth under ``name``; its id is a sha256 of its content."""
+    with workspace.transaction() as connection:
+        freeze_release(connection, workspace, name, note)
+    return get_release(workspace, name)
+
+
+def freeze_release(connection: Connection, workspace: Workspace, name: str, note: str | None = None) -> Release:
+    """Freeze the current ground truth under ``name`` in the caller's transaction; its id is a sha256 of its
+    content."""
     if not NAME_PATTERN.match(name):
         raise ParameterError.invalid("release name", "letters, digits, '.', '_' or '-' (up to 128)", name)
     schema = workspace.schema()
-    with workspace.transaction() as connection:
-        if reads.release_row(connection, name) is not None:
-            raise StoreError(f"release {name!r} exists already; releases never change, so pick a new name")
-        writes.register_schema(connection, schema)
-        watermark = reads.annotation_watermark(connection)
-        method, labels = current_labels(connection, schema, workspace.config.exclude_sources, watermark,
-                                        workspace.config.consensus_method, workspace.config.authority)
-        digest = release_hash(labels, schema.version, schema.content_hash, method)
-        connection.execute(
-            insert(t.releases).values(
-                name=name, content_hash=digest, schema_version=schema.version, method=method,
-                annotation_watermark=watermark, item_count=len(labels), created_at=writes.utcnow(), note=note,
-            )
-        )
-        rows = [
-            {"release_name": name, "item_id": r["item_id"], "label": r["label"],
+    if reads.release_row(connection, name) is not None:
+        raise StoreError(f"release {name!r} exists already; releases never change, so pick a new name")
+    writes.register_schema(connection, schema)
+    watermark = reads.annotation_watermark(connection)
+    config = workspace.config
+    method, labels = current_labels(connection, schema, config.exclude_sources, watermark, config.consensus_method,
+                                    config.authority)
+    digest = release_hash(labels, schema.version, schema.content_hash, method)
+    created_at = writes.utcnow()
+    connection.execute(insert(t.releases).values(
+        name=name, content_hash=digest, schema_version=schema.version, method=method,
+        annotation_watermark=watermark, item_count=len(labels), created_at=created_at, note=note))
+    rows = [{"release_name": name, "item_id": r["item_id"], "label": r["label"],
              "confidence": None if pd.isna(r["confidence"]) else float(r["confidence"]), "status": r["status"],
-             "n_judgements": int(r["n_judgements"])}
-            for r in writes.records(labels)
-        ]
-        for start in range(0, len(rows), 50_000):
-            connection.execute(insert(t.release_labels), rows[start:start + 50_000])
-    return get_release(workspace, name)
+             "n_judgements": int(r["n_judgements"])} for r in writes.records(labels)]
+    for start in range(0, len(rows), 50_000):
+        connection.execute(insert(t.release_labels), rows[start:start + 50_000])
+    return Release(name=name, content_hash=digest, schema_version=schema.version, method=method,
+                   annotation_watermark=watermark, item_count=len(labels), created_at=created_at, note=note,
+                   labels=labels)
 
 
 def get_release(workspace: Workspace, name: str) -> Release:

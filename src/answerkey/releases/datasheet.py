@@ -55,21 +55,39 @@ class Datasheet:
                 lines.append("")
         return "\n".join(lines)
 
-    def to_html(self) -> str:
-        body = [f"<h1>{escape(self.title)}</h1>"]
+    def sections_html(self) -> str:
+        """The sections as HTML fragments (no page around them), for embedding in another page. A section with
+        a table or a chart, after the first such, is ``class="major"``: the print style starts it on a new page."""
+        body, seen = [], False
         for section in self.sections:
-            body.append(f"<section><h2>{escape(section.title)}</h2>")
+            weighty = bool(section.tables or section.charts)
+            opening = '<section class="major">' if weighty and seen else "<section>"
+            seen = seen or weighty
+            body.append(f"{opening}<h2>{escape(section.title)}</h2>")
             body += [f"<p>{escape(p)}</p>" for p in section.paragraphs]
             for table in section.tables:
-                head = "".join(f"<th>{escape(str(h))}</th>" for h in table.headers)
-                rows = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>"
+                head = "".join(f"<th>{_cell(h)}</th>" for h in table.headers)
+                rows = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>"
                                for row in table.rows)
                 body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-            body += section.charts
+            body += [f"<figure>{chart}</figure>" for chart in section.charts]
             body.append("</section>")
+        return "".join(body)
+
+    def to_html(self) -> str:
+        """One self-contained page, ready to print or save as PDF: A4 pages with margins, the weighty sections
+        starting on a new page, tables and charts kept whole where they fit, table headers repeated
+        when a long table must break."""
         return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-                f"<title>{escape(self.title)}</title><style>{_STYLE}</style></head><body>"
-                + "".join(body) + "</body></html>")
+                "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                f"<title>{escape(self.title)}</title><style>{_STYLE}{_PRINT_STYLE}</style></head><body>"
+                f"<h1>{escape(self.title)}</h1>" + self.sections_html() + "</body></html>")
+
+
+def _cell(value: object) -> str:
+    """A table cell's text, escaped, that may wrap after an underscore (``billing_question``), so a wide table
+    of label names still fits an A4 page."""
+    return escape(str(value)).replace("_", "_<wbr>")
 
 
 def _md(value: object) -> str:
@@ -78,4 +96,13 @@ def _md(value: object) -> str:
 
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
           "table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
-          "text-align:left}th{background:#f3f3f3}h2{border-bottom:1px solid #ddd;margin-top:2rem}")
+          "text-align:left}th{background:#f3f3f3}h2{border-bottom:1px solid #ddd;margin-top:2rem}"
+          "td,th{vertical-align:top;overflow-wrap:break-word}figure{margin:1rem 0}")
+_PRINT_STYLE = ("@page{size:A4;margin:18mm 16mm 20mm}"
+                "@media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt;line-height:1.4}"
+                "h1{font-size:18pt;margin:0 0 8mm}h2{font-size:13pt;margin-top:0;break-after:avoid}"
+                "section{margin-bottom:6mm}section.major{break-before:page}"
+                "table{width:100%;font-size:9pt;break-inside:auto}td,th{padding:1mm 1.5mm}"
+                "thead{display:table-header-group}"
+                "tr,td,th,figure,svg,p{break-inside:avoid}th{-webkit-print-color-adjust:exact;"
+                "print-color-adjust:exact}p{orphans:3;widows:3}a{color:inherit;text-decoration:none}}")

@@ -107,9 +107,9 @@ def require(role: str) -> Callable[[Request], Principal]:
 
     def dependency(request: Request) -> Principal:
         principal = current_principal(request)
+        request.state.principal = principal  # the 403 page still shows who is signed in
         if not principal.can(role):
             raise ApiError(403, f"{principal.name!r} has the {principal.role} role; this needs {role} or above")
-        request.state.principal = principal
         return principal
 
     dependency.__name__ = f"require_{role}"

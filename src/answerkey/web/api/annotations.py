@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, select
 
@@ -14,6 +13,7 @@ from answerkey.jsonable import records
 from answerkey.project.access import Principal
 from answerkey.project.annotation_rows import MAX_ROWS, AnnotationWrite, append_annotation_rows
 from answerkey.store import tables as t
+from answerkey.web.api.responses import errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
 from answerkey.web.writer import Outcome, request_hash
@@ -70,7 +70,7 @@ class SingleAnnotation(BaseModel):
 
 @router.post("/annotations", status_code=201, response_model=WriteResult,
              summary="Append a list of annotation rows in the import format: all are written or none",
-             responses={422: {"description": "a row is invalid; nothing was written"}})
+             responses=errors(413))
 def post_annotations(
     request: Request,
     rows: Annotated[list[AnnotationRow], Body(max_length=MAX_ROWS)],
@@ -83,7 +83,7 @@ def post_annotations(
 
 
 @router.post("/items/{item_id}/annotations", status_code=201, response_model=WriteResult,
-             summary="Append one annotation of an item", responses={422: {"description": "nothing was written"}})
+             summary="Append one annotation of an item", responses=errors(413))
 def post_item_annotation(
     request: Request,
     item_id: Annotated[str, Path(min_length=1, max_length=255)],
@@ -108,11 +108,10 @@ def _append(request: Request, plain_rows: list[dict[str, Any]], who: Principal, 
     outcome = request.app.state.writer.write(
         who, "annotations.append", ", ".join(items[:5]) + (" ..." if len(items) > 5 else ""), run,
         key=idempotency_key, fingerprint=request_hash("POST", "/api/annotations", plain_rows))
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+    return written(outcome)
 
 
-@router.get("/annotations", summary="The annotation log, oldest first, in pages")
+@router.get("/annotations", summary="The annotation log, oldest first, in pages", responses=errors())
 def get_annotations(
     request: Request,
     _who: Annotated[Principal, Depends(require("viewer"))],

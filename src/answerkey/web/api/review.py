@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
@@ -14,6 +13,7 @@ from answerkey.jsonable import records
 from answerkey.project.access import Principal
 from answerkey.project.adjudication import record_adjudication, review_queue
 from answerkey.project.review_item import review_item
+from answerkey.web.api.responses import errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
 from answerkey.web.writer import Outcome
@@ -37,7 +37,7 @@ class Decision(BaseModel):
         description="the item's `version` when it was read; a newer judgement since makes this a 409")
 
 
-@router.get("/review/queue", summary="Items a person should decide, worst first")
+@router.get("/review/queue", summary="Items a person should decide, worst first", responses=errors())
 def get_queue(request: Request, _who: Annotated[Principal, Depends(require("viewer"))],
               page: Annotated[Page, Depends(page_params)]) -> dict[str, Any]:
     """Disputed and doubtful items and likely label errors not yet decided by an adjudication or an expert."""
@@ -47,7 +47,7 @@ def get_queue(request: Request, _who: Annotated[Principal, Depends(require("view
 
 
 @router.get("/review/items/{item_id}", summary="One item as a reviewer sees it",
-            responses={404: {"description": "no such item"}})
+            responses=errors(404))
 def get_review_item(request: Request, item_id: ItemId,
                     _who: Annotated[Principal, Depends(require("viewer"))]) -> dict[str, Any]:
     """Payload, every standing judgement, the consensus, the candidate labels' definitions, and ``version``."""
@@ -55,9 +55,7 @@ def get_review_item(request: Request, item_id: ItemId,
 
 
 @router.post("/items/{item_id}/adjudication", status_code=201, summary="Decide an item (reviewer)",
-             responses={404: {"description": "no such item"},
-                        409: {"description": "the item changed since `expected_version`: read it again"},
-                        422: {"description": "a label not in the schema"}})
+             responses=errors(404, 409))
 def post_adjudication(request: Request, item_id: ItemId, decision: Decision,
                       who: Annotated[Principal, Depends(require("reviewer"))]) -> Any:
     """Appends an ``adjudicated`` judgement by the token's name; it outranks the crowd from now on."""
@@ -69,5 +67,4 @@ def post_adjudication(request: Request, item_id: ItemId, decision: Decision,
                                    expected_version=decision.expected_version)
         return Outcome(201, {"ok": True, **made.to_dict()}, audit={"label": made.label, "note": made.note})
 
-    outcome = request.app.state.writer.write(who, "adjudicate", item_id, run)
-    return JSONResponse(outcome.body, status_code=outcome.status)
+    return written(request.app.state.writer.write(who, "adjudicate", item_id, run))
