@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/answerkey demo $(DEMO_DIR) --force
+	$(VENV)/bin/answerkey demo $(DEMO_DIR) --force $(if $(CI),,--serve)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadgroup
@@ -44,6 +44,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_drift.py
 	$(PY) benchmarks/bench_monitor.py
 	$(PY) benchmarks/bench_derive.py
+	$(PY) benchmarks/bench_api.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

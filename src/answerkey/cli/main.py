@@ -31,6 +31,7 @@ from answerkey.cli import (
     schema_cmds,
     split_cmds,
     staleness_cmd,
+    web_cmds,
     workspace_cmds,
 )
 from answerkey.cli.common import State, err_console
@@ -80,6 +81,7 @@ monitor_cmds.register(app)
 report_cmd.register(app)
 labels_cmds.register(app)
 datasheet_cmd.register(app)
+web_cmds.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -4,11 +4,18 @@ Rows use the import format (``item_id``, ``annotator_id``, ``label``, optional `
 ``schema_version``, ``confidence``, ``note``). Only the items a request names are looked up, so a write costs
 the same in a store of a thousand items or of ten million. A row without ``created_at`` is stamped with the
 time it was received, so a relabel by the same person is a new judgement rather than a duplicate.
+
+A request is usually a few plainly valid rows, for which the file import's validator (built for millions of
+rows, where pandas pays) costs far more than the write. Such rows take a short path that gives the same clean
+rows; any row it is not sure of sends the whole request through the import's validator, which names every
+problem exactly as a file import would.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +25,36 @@ from sqlalchemy import Connection, select
 
 from answerkey.errors import ImportValidationError, RowProblem
 from answerkey.io.tabular import Batch
-from answerkey.io.validation import ANNOTATION_COLUMNS, AnnotationContext, validate_annotations
+from answerkey.io.validation import (
+    ANNOTATION_COLUMNS,
+    SOURCES,
+    AnnotationContext,
+    judgement_key,
+    validate_annotations,
+)
 from answerkey.quality.aggregation import ADJUDICATED
-from answerkey.schema import LabelingSchema
+from answerkey.schema import LabelingSchema, label_checker
 from answerkey.store import reads, writes
 from answerkey.store import tables as t
-from answerkey.timestamps import timestamp_text
+from answerkey.timestamps import parse_timestamps, timestamp_text
 
 __all__ = ["MAX_ROWS", "AnnotationWrite", "append_annotation_rows"]
 
 MAX_ROWS = 10_000
 """Rows one request may carry; larger batches belong in a file import."""
+
+SHORT_PATH_ROWS = 2000
+"""Up to this many rows a request is first tried on the short path (5 rows: 0.5 ms against pandas' 9 ms; they
+break even near 2,500 rows)."""
+STAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+"""``timestamp_text``'s form, for the time a request is received."""
+PLAIN_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+                         r"(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?")
+"""The date-time forms the short path reads itself; any other goes to pandas, as in a file import."""
+DEFAULT_SOURCE = "human"
+"""The source of a row that names none, as in a file import."""
+CLEAN_COLUMNS = ("item_id", "annotator_id", "label", "source", "note", "created_at", "judgement_key")
+_CLEAN_NAMES = pd.Index([*CLEAN_COLUMNS, "schema_version", "confidence"])
 
 
 class AnnotationWrite:
@@ -66,12 +92,7 @@ def _rows_frame(rows: Sequence[Any], origin: str, problems: list[RowProblem]) ->
 
 def _known_positions(connection: Connection, ids: pd.Series) -> np.ndarray:
     """Each id's position among the ids that exist (only the ids asked about are read)."""
-    wanted = sorted({str(i) for i in ids.dropna()})
-    found: list[str] = []
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        found += connection.execute(select(t.items.c.item_id).where(t.items.c.item_id.in_(chunk))).scalars().all()
-    known = pd.Index(sorted(found))
+    known = pd.Index(sorted(_existing_items(connection, [str(i) for i in ids.dropna()])))
     return np.asarray(known.get_indexer(pd.Index(ids.to_numpy(dtype=object))))
 
 
@@ -97,34 +118,152 @@ def append_annotation_rows(
     if len(rows) > MAX_ROWS:
         raise ImportValidationError([RowProblem(origin, None, None, f"{len(rows)} rows",
                                                 f"at most {MAX_ROWS} rows a request (use a file import)")])
+    received = writes.utcnow().strftime(STAMP_FORMAT)
+    writes.register_schema(connection, schema)
+    schemas = reads.schemas(connection)
+    clean = _plain_rows(connection, rows, write, schemas, schema.version, received) \
+        if len(rows) <= SHORT_PATH_ROWS else None
+    if clean is None:
+        clean = _validated_rows(connection, rows, write, schemas, schema.version, received, origin)
+    sent = {(i, bytes(k)) for i, k in zip(clean["item_id"], clean["judgement_key"], strict=True)}
+    stored = _stored_keys(connection, sent)
+    writes.append_annotations(connection, clean, None, writes.utcnow())
+    return {"rows_read": len(rows), "rows_added": len(sent - stored)}
+
+
+def _validated_rows(
+    connection: Connection, rows: Sequence[Any], write: AnnotationWrite, schemas: dict[int, LabelingSchema],
+    version: int, received: str, origin: str,
+) -> pd.DataFrame:
+    """The file import's validation of ``rows``: the clean rows, or every problem raised at once."""
     problems: list[RowProblem] = []
     frame = _rows_frame(rows, origin, problems)
     frame["annotator_id"] = frame["annotator_id"].where(frame["annotator_id"].notna(), write.actor)
     _check_rights(frame, write, origin, problems)
-    received = str(timestamp_text(pd.Series([writes.utcnow()]))[0])
     frame["created_at"] = frame["created_at"].where(frame["created_at"].notna(), received)
-    writes.register_schema(connection, schema)
     context = AnnotationContext(
         path=Path(origin), item_positions=lambda ids: _known_positions(connection, ids),
-        schemas=reads.schemas(connection), default_version=schema.version,
+        schemas=schemas, default_version=version,
     )
     context.problems.extend(problems)
     context.total_problems += len(problems)
     clean = validate_annotations(Batch(frame, 0), context)
     if context.total_problems:
         raise ImportValidationError(context.problems, context.total_problems, "nothing was written")
-    stored = _stored_keys(connection, clean)
-    sent = {(i, bytes(k)) for i, k in zip(clean["item_id"], clean["judgement_key"], strict=True)}
-    writes.append_annotations(connection, clean, None, writes.utcnow())
-    return {"rows_read": len(rows), "rows_added": len(sent - stored)}
+    return clean
 
 
-def _stored_keys(connection: Connection, clean: pd.DataFrame) -> set[tuple[str, bytes]]:
-    """The (item, judgement key) pairs of these items already in the store."""
+def _plain_rows(
+    connection: Connection, rows: Sequence[Any], write: AnnotationWrite, schemas: dict[int, LabelingSchema],
+    version: int, received: str,
+) -> pd.DataFrame | None:
+    """What :func:`_validated_rows` returns for ``rows``, without pandas per column, when every row is plainly
+    valid; None at the first thing it is not sure of (the import's validator then decides and explains)."""
+    checkers = {number: label_checker(schema) for number, schema in schemas.items()}
+    columns: dict[str, list[Any]] = {name: [] for name in (*CLEAN_COLUMNS, "schema_version", "confidence")}
+    for row in rows:
+        record = _plain_record(row)
+        if record is None:
+            return None
+        annotator = record.get("annotator_id", write.actor)
+        source = record.get("source", DEFAULT_SOURCE)
+        if (annotator != write.actor and not write.on_behalf) or source not in SOURCES \
+                or (source == ADJUDICATED and not write.adjudicate):
+            return None
+        number = record.get("schema_version")
+        row_version = version if number is None else int(number) if number.isascii() and number.isdigit() else None
+        item, label = record.get("item_id"), record.get("label")
+        if row_version not in checkers or item is None or label is None:
+            return None
+        canonical = checkers[row_version](label)
+        if canonical is None:
+            return None
+        for name, value in (("item_id", item), ("annotator_id", annotator), ("label", canonical),
+                            ("source", source), ("note", record.get("note")), ("schema_version", row_version),
+                            ("created_at", record.get("created_at", received)),
+                            ("confidence", record.get("confidence"))):
+            columns[name].append(value)
+    if set(columns["item_id"]) - _existing_items(connection, columns["item_id"]):
+        return None
+    stamps = _plain_stamps(columns["created_at"])
+    if stamps is None:  # a form of date or time the short path does not read: pandas reads the column
+        created = parse_timestamps(pd.Series(columns["created_at"], dtype=object))
+        if created.isna().any():
+            return None
+        stamps = list(timestamp_text(created))
+    confidence = np.full(len(rows), np.nan)
+    given = [position for position, value in enumerate(columns["confidence"]) if value is not None]
+    if given:
+        numbers = pd.to_numeric(pd.Series([columns["confidence"][p] for p in given], dtype=object), errors="coerce")
+        if not numbers.between(0, 1).all():
+            return None
+        confidence[given] = numbers.to_numpy(dtype=float)
+    columns["created_at"] = stamps
+    columns["judgement_key"] = [judgement_key(*fields) for fields in zip(
+        columns["item_id"], columns["annotator_id"], columns["label"], columns["created_at"], strict=True)]
+    columns["confidence"] = list(confidence)
+    order = sorted(range(len(rows)), key=columns["item_id"].__getitem__)  # grouped by item, as the import does
+    cells = np.empty((len(order), len(_CLEAN_NAMES)), dtype=object)
+    for position, name in enumerate(_CLEAN_NAMES):
+        cells[:, position] = [columns[name][p] for p in order]
+    # one block of objects (a fifth of the time of typed columns); append_annotations converts the numbers itself
+    return pd.DataFrame(cells, columns=_CLEAN_NAMES, dtype=object)
+
+
+def _plain_stamps(texts: list[str]) -> list[str] | None:
+    """``timestamp_text(parse_timestamps(texts))`` for date-times in the plain ISO 8601 forms (``T`` or a space,
+    up to microseconds, ``Z``, an offset or none); None when any is in another form or out of the usual years."""
+    stamps = []
+    for text in texts:
+        if not PLAIN_STAMP.fullmatch(text) or not 1700 <= int(text[:4]) <= 2200:
+            return None
+        try:
+            stamp = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        if stamp.tzinfo is not None:
+            stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+        stamps.append(stamp.strftime(STAMP_FORMAT))
+    return stamps
+
+
+def _plain_record(row: Any) -> dict[str, str] | None:
+    """A row as the text the file import reads (strings stripped, numbers written out, empties dropped), or None
+    when it has something else (an unknown field, a list, a boolean...)."""
+    if not isinstance(row, Mapping):
+        return None
+    record: dict[str, str] = {}
+    for column, value in row.items():
+        if column not in ANNOTATION_COLUMNS:
+            return None
+        if isinstance(value, str):
+            if value.strip():
+                record[column] = value.strip()
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            record[column] = str(value)
+        elif value is not None:
+            return None
+    return record
+
+
+def _existing_items(connection: Connection, ids: list[str]) -> set[str]:
+    """Which of ``ids`` are items in the store (only these are read)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        found.update(connection.execute(select(t.items.c.item_id).where(t.items.c.item_id.in_(chunk))).scalars())
+    return found
+
+
+def _stored_keys(connection: Connection, sent: set[tuple[str, bytes]]) -> set[tuple[str, bytes]]:
+    """Which of the sent (item, judgement key) pairs are already in the store (one indexed look-up each)."""
     a = t.annotations.c
-    ids = sorted(set(clean["item_id"]))
+    pairs = sorted(sent)
     stored: set[tuple[str, bytes]] = set()
-    for start in range(0, len(ids), 500):
-        rows = connection.execute(select(a.item_id, a.judgement_key).where(a.item_id.in_(ids[start:start + 500])))
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start:start + 500]
+        rows = connection.execute(select(a.item_id, a.judgement_key).where(
+            a.item_id.in_(sorted({i for i, _ in chunk})), a.judgement_key.in_([k for _, k in chunk])))
         stored.update((r.item_id, bytes(r.judgement_key)) for r in rows)
-    return stored
+    return stored & sent

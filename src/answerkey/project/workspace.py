@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
@@ -39,6 +39,8 @@ class Workspace:
 
     config: WorkspaceConfig
     engine: Engine
+    _schema_cache: tuple[tuple[int, int, int], LabelingSchema] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
@@ -70,8 +72,23 @@ class Workspace:
         return cls(config=config, engine=open_engine(config.database_url))
 
     def schema(self) -> LabelingSchema:
-        """The schema file as it is now (registered in the store on the first import that uses it)."""
-        return load_schema(self.config.schema_path)
+        """The schema file as it is now (registered in the store on the first import that uses it).
+
+        Parsed again only when the file changed (its modification time, size or inode): a server reads it on
+        every write, and parsing YAML was a third of a small write's time.
+        """
+        path = self.config.schema_path
+        try:
+            stat = path.stat()
+        except OSError:
+            return load_schema(path)  # the loader says what is wrong
+        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        cached = self._schema_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        schema = load_schema(path)
+        self._schema_cache = (key, schema)
+        return schema
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
