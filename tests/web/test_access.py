@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -147,3 +148,32 @@ def test_a_header_that_is_not_bearer_is_401_with_the_envelope(served_sqlite: Ser
     assert response.json() == {"ok": False, "error": "the Authorization header must be 'Bearer TOKEN'",
                                "errors": [], "status": 401}
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_cookie_or_csrf_token_with_non_ascii_text_is_refused_not_a_crash(served_sqlite: Served) -> None:
+    client = served_sqlite.client
+    cookie = f"{SESSION_COOKIE}=abc.d\u00e9f".encode("latin-1")
+    assert client.get("/api/status", headers={"Cookie": cookie}).status_code == 401  # type: ignore[dict-item]
+    _sign_in(served_sqlite, "annotator")
+    response = client.post("/api/annotations", json=[{"item_id": "T1", "label": "billing"}],
+                           headers={"X-CSRF-Token": "\u00e9t\u00e9".encode("latin-1")})  # type: ignore[dict-item]
+    assert response.status_code == 403
+
+
+def test_the_api_never_shows_a_warehouse_password(served_sqlite: Served) -> None:
+    with served_sqlite.workspace.transaction() as connection:
+        connection.execute(t.eval_runs.insert().values(
+            run_id="r1", started_at=datetime(2026, 11, 1), agent="bot", golden_file="golden.jsonl",
+            golden_hash="0" * 64, warehouse="postgresql://bob:s3cret@db/wh", options={}, questions=0, passed=0,
+            seconds=0.0))
+    listed = served_sqlite.client.get("/api/eval-runs", headers=served_sqlite.auth("viewer"))
+    assert listed.json()["items"][0]["warehouse"] == "postgresql://bob:***@db/wh"
+    assert "s3cret" not in listed.text
+
+
+def test_an_agent_cannot_point_the_server_at_the_store_folder(served_sqlite: Served) -> None:
+    response = served_sqlite.client.post(
+        "/api/eval-runs/answers", headers=served_sqlite.auth("annotator"),
+        json={"agent": "bot", "answers": {}, "golden": ".answerkey/web-secret"})
+    assert response.status_code == 422
+    assert "a path inside the workspace folder" in response.json()["error"]

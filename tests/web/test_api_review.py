@@ -69,3 +69,27 @@ def test_an_adjudication_is_audited_with_who_and_what(served: Served) -> None:
     assert row is not None
     assert (row["actor"], row["role"], row["action"], row["target"]) == ("rita", "reviewer", "adjudicate", "T3")
     assert row["detail"]["label"] == "technical"
+
+
+def test_an_annotator_cannot_write_a_label_that_outranks_the_crowd(served: Served) -> None:
+    before = _count(served, t.annotations)
+    for source in ("expert", "adjudicated"):
+        response = served.client.post("/api/annotations", headers=served.auth("annotator"),
+                                      json=[{"item_id": "T3", "label": "billing", "source": source}])
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "source"
+    assert _count(served, t.annotations) == before
+    queue = served.client.get("/api/review/queue", headers=served.auth("viewer")).json()
+    assert "T3" in {row["item_id"] for row in queue["items"]}
+
+
+def test_a_retried_decision_with_its_idempotency_key_replays_instead_of_conflicting(served: Served) -> None:
+    version = served.client.get("/api/review/items/T3", headers=served.auth("viewer")).json()["version"]
+    body = {"label": "account", "expected_version": version}
+    headers = {**served.auth("reviewer"), "Idempotency-Key": "decide-T3"}
+    first = served.client.post("/api/items/T3/adjudication", headers=headers, json=body)
+    again = served.client.post("/api/items/T3/adjudication", headers=headers, json=body)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert _count(served, t.audit_log) == 1

@@ -85,7 +85,11 @@ class GoldenQuestion(BaseModel):
 
 def _records(path: Path) -> Iterable[tuple[int, Any]]:
     """(line or entry number, record) of a JSONL file or a YAML list (or a YAML mapping with ``questions``)."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ImportValidationError([RowProblem(str(path), None, None, f"bytes that are not UTF-8 ({error.reason})",
+                                                "a UTF-8 text file")], consequence="nothing was read") from None
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             data = yaml.safe_load(text)

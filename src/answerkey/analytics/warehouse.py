@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from answerkey.analytics.compare import ResultTable
 from answerkey.analytics.sql import refusal
 from answerkey.errors import AnswerkeyError, ParameterError
 
-__all__ = ["ExecutionError", "Warehouse", "open_warehouse"]
+__all__ = ["ExecutionError", "Warehouse", "open_warehouse", "shown_url"]
 
 
 class ExecutionError(AnswerkeyError):
@@ -193,3 +196,13 @@ def open_warehouse(url: str, timeout_s: float = 30.0) -> Warehouse:
     name = url.split(":", 1)[0].split("+", 1)[0]
     dialect = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql"}.get(name, name)
     return Warehouse(url, dialect, timeout_s)
+
+
+def shown_url(url: str) -> str:
+    """A warehouse URL fit to show: its password hidden."""
+    if "://" not in url or url.startswith("duckdb:"):
+        return url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("://", 1)[0] + "://…"

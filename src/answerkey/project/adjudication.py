@@ -134,7 +134,10 @@ def record_adjudication(
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ParameterError(
             f"label {label!r} is not in schema v{schema.version} ({', '.join(schema.label_names)}){hint}")
-    if connection.execute(select(t.items.c.item_id).where(t.items.c.item_id == item_id)).first() is None:
+    # FOR UPDATE (PostgreSQL) waits for every transaction adding a judgement to this item (each holds a key-share
+    # lock on it through the foreign key) and makes a concurrent decision wait for this one; SQLite has one writer
+    if connection.execute(select(t.items.c.item_id).where(t.items.c.item_id == item_id)
+                          .with_for_update()).first() is None:
         raise NotFoundError(f"no item {item_id!r} in this workspace; import it with `answerkey import items`")
     if expected_version is not None:
         version = reads.item_version(connection, item_id)

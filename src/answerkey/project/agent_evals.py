@@ -24,6 +24,7 @@ from answerkey.analytics.feedback import FeedbackEntry, append_feedback
 from answerkey.analytics.golden import load_golden
 from answerkey.analytics.runs import file_sha256
 from answerkey.analytics.warehouse import open_warehouse
+from answerkey.config import STORE_DIR
 from answerkey.errors import ImportValidationError, ParameterError, RowProblem
 from answerkey.project.workspace import Workspace
 
@@ -36,7 +37,8 @@ def inside_workspace(workspace: Workspace, relative: str, what: str) -> Path:
     root = workspace.root.resolve()
     try:
         path = (root / relative).resolve()
-        inside = not Path(relative).is_absolute() and path.is_relative_to(root)
+        inside = not Path(relative).is_absolute() and path.is_relative_to(root) \
+            and not path.is_relative_to(root / STORE_DIR)  # the store, the session secret, the production log
         found = inside and path.is_file()
     except (OSError, ValueError, RuntimeError):  # a NUL byte, a name too long, a symbolic link loop
         raise ParameterError.invalid(what, "a file path relative to the workspace folder", relative) from None

@@ -58,12 +58,19 @@ _CLEAN_NAMES = pd.Index([*CLEAN_COLUMNS, "schema_version", "confidence"])
 
 
 class AnnotationWrite:
-    """Who writes and what they may write: an annotator only their own judgements and never an adjudication."""
+    """Who writes and what they may write: an annotator only their own judgements, and never with a source that
+    outranks the crowd (``reserved``: the workspace's authority sources, adjudicated and expert by default)."""
 
-    def __init__(self, actor: str, *, on_behalf: bool, adjudicate: bool) -> None:
+    def __init__(self, actor: str, *, on_behalf: bool, adjudicate: bool,
+                 reserved: Sequence[str] = (ADJUDICATED, "expert")) -> None:
         self.actor = actor
         self.on_behalf = on_behalf
         self.adjudicate = adjudicate
+        self.reserved = frozenset({ADJUDICATED, *reserved})
+
+    def may_use(self, source: str | None) -> bool:
+        """True when this writer may write judgements of ``source``."""
+        return self.adjudicate or source not in self.reserved
 
 
 def _rows_frame(rows: Sequence[Any], origin: str, problems: list[RowProblem]) -> pd.DataFrame:
@@ -101,9 +108,10 @@ def _check_rights(frame: pd.DataFrame, write: AnnotationWrite, origin: str, prob
         if not write.on_behalf and annotator is not None and annotator != write.actor:
             problems.append(RowProblem(origin, position, "annotator_id", f"{annotator!r}",
                                        f"your own name {write.actor!r} (an annotator writes only their own labels)"))
-        if not write.adjudicate and source == ADJUDICATED:
+        if not write.may_use(source):
             problems.append(RowProblem(origin, position, "source", repr(source),
-                                       "a source other than adjudicated (adjudicating needs the reviewer role)"))
+                                       f"a source other than {', '.join(sorted(write.reserved))} (labels that "
+                                       "outrank the crowd need the reviewer role)"))
 
 
 def append_annotation_rows(
@@ -168,7 +176,7 @@ def _plain_rows(
         annotator = record.get("annotator_id", write.actor)
         source = record.get("source", DEFAULT_SOURCE)
         if (annotator != write.actor and not write.on_behalf) or source not in SOURCES \
-                or (source == ADJUDICATED and not write.adjudicate):
+                or not write.may_use(source):
             return None
         number = record.get("schema_version")
         row_version = version if number is None else int(number) if number.isascii() and number.isdigit() else None

@@ -43,9 +43,11 @@ def annotation_watermark(connection: Connection) -> int:
 
 
 def item_version(connection: Connection, item_id: str) -> int:
-    """The newest annotation id of one item (0 when it has none): a decision based on an older version is stale."""
+    """How many judgements one item has (0 when none): annotations are append-only, so the count grows with every
+    change, and a decision based on a smaller count is stale. (The newest id would not do: on PostgreSQL ids
+    can commit out of order, so a judgement that lands late may carry a lower id.)"""
     a = t.annotations.c
-    return int(connection.execute(select(func.coalesce(func.max(a.annotation_id), 0))
+    return int(connection.execute(select(func.count()).select_from(t.annotations)
                                   .where(a.item_id == item_id)).scalar_one())
 
 

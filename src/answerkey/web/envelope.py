@@ -3,11 +3,13 @@ answerkey's errors (and the framework's) into it. Pages get the same message on 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from answerkey.errors import (
@@ -37,13 +39,12 @@ def error_body(status: int, message: str, errors: list[dict[str, Any]] | None = 
 
 
 def status_of(exc: AnswerkeyError) -> int:
-    """The HTTP status an answerkey error maps to."""
+    """The HTTP status an answerkey error maps to: 404 not found, 409 a conflict with what is stored (a taken
+    name, a changed item, a file that cannot be rewritten safely), 422 anything wrong with the request."""
     if isinstance(exc, NotFoundError):
         return 404
-    if isinstance(exc, ConflictError):
+    if isinstance(exc, ConflictError | StoreError | WorkspaceError):
         return 409
-    if isinstance(exc, WorkspaceError | StoreError):
-        return 409 if isinstance(exc, StoreError) else 500
     return 422
 
 
@@ -86,6 +87,17 @@ def install_error_handlers(app: FastAPI) -> None:
         first = errors[0] if errors else {"field": "body", "expected": "a valid request"}
         message = f"{first['field']}: {first['expected']}" if errors else "the request is not valid"
         return _respond(request, 422, message, errors)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        return _respond(request, 409, "a concurrent request wrote the same thing first; read it again and retry "
+                                      "if still needed", [])
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        logging.getLogger("answerkey.web").error("unexpected error on %s %s", request.method, request.url.path,
+                                                 exc_info=exc)
+        return _respond(request, 500, f"unexpected error ({type(exc).__name__}); it is logged on the server", [])
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from collections.abc import Callable
@@ -46,7 +47,7 @@ class Sessions:
     def principal(self, cookie: str) -> Principal | None:
         """The principal of a valid, unexpired cookie whose token is still live."""
         body, _, signature = cookie.rpartition(".")
-        if not body or not hmac.compare_digest(self._sign(body), signature):
+        if not body or not hmac.compare_digest(self._sign(body).encode(), signature.encode("utf-8", "replace")):
             return None
         token_id, expires, _nonce = ([*body.split("."), "", "", ""])[:3]
         if not token_id.isdigit() or not expires.isdigit() or int(expires) < time.time():
@@ -60,7 +61,7 @@ class Sessions:
     def check_csrf(self, request: Request, sent: str | None) -> None:
         """Refuse a cookie-authenticated write whose CSRF token is missing or wrong."""
         cookie = request.cookies.get(SESSION_COOKIE, "")
-        if not sent or not hmac.compare_digest(self.csrf_token(cookie), sent):
+        if not sent or not hmac.compare_digest(self.csrf_token(cookie).encode(), sent.encode("utf-8", "replace")):
             raise ApiError(403, "missing or wrong CSRF token; reload the page and try again")
 
 
@@ -68,10 +69,12 @@ def _secret(path: Path) -> bytes:
     if path.is_file():
         return path.read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_bytes(32)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(secret)
-    temporary.chmod(0o600)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+    try:
+        os.write(handle, secrets.token_bytes(32))
+    finally:
+        os.close(handle)
     temporary.replace(path)
     return path.read_bytes()
 

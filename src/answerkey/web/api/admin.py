@@ -56,7 +56,8 @@ def create_token(request: Request, body: NewToken, who: Admin, idempotency_key: 
 
     outcome = request.app.state.writer.write(who, "tokens.create", body.name, run, key=idempotency_key,
                                              fingerprint=request_hash("POST", "/api/tokens", body.model_dump()))
-    return written(outcome, token=made.get("token"))
+    # a replay (or a retry after a concurrent twin won) never shows a token: the one made here was rolled back
+    return written(outcome, token=None if outcome.replayed else made.get("token"))
 
 
 @router.delete("/tokens/{name}", summary="Revoke every live token of a name",

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.runs import insert_run, list_runs
+from answerkey.analytics.warehouse import shown_url
 from answerkey.jsonable import plain, records
 from answerkey.project.access import Principal
 from answerkey.project.agent_evals import (
@@ -102,7 +103,8 @@ def eval_runs(
     page: Annotated[Page, Depends(page_params)],
 ) -> dict[str, Any]:
     """Runs recorded by `answerkey eval` in the workspace or pushed here."""
-    runs = records(list_runs(request.app.state.workspace)) or []
+    runs = [{**run, "warehouse": shown_url(str(run["warehouse"]))}
+            for run in records(list_runs(request.app.state.workspace)) or []]
     return paged(runs[page.offset:page.offset + page.limit], len(runs), page)
 
 
@@ -118,7 +120,8 @@ def eval_run(
     report = eval_report(request.app.state.workspace, run_id)
     results = [{**row, "question": _text(report.questions.get(str(row["question_id"])))}
                for row in records(report.results) or []]
-    return {"ok": True, "run": plain(report.run), "summary": plain(report.summary), "results": results,
+    run = plain(report.run) | {"warehouse": shown_url(str(report.run["warehouse"]))}
+    return {"ok": True, "run": run, "summary": plain(report.summary), "results": results,
             "golden_note": report.golden_note or None}
 
 

@@ -98,7 +98,8 @@ def post_item_annotation(
 def _append(request: Request, plain_rows: list[dict[str, Any]], who: Principal, idempotency_key: str | None) -> Any:
     workspace = request.app.state.workspace
     schema = workspace.schema()
-    write = AnnotationWrite(who.name, on_behalf=who.can("reviewer"), adjudicate=who.can("reviewer"))
+    write = AnnotationWrite(who.name, on_behalf=who.can("reviewer"), adjudicate=who.can("reviewer"),
+                            reserved=workspace.config.authority)
 
     def run(connection: Connection) -> Outcome:
         counts = append_annotation_rows(connection, schema, plain_rows, write)

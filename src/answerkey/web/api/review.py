@@ -13,10 +13,11 @@ from answerkey.jsonable import records
 from answerkey.project.access import Principal
 from answerkey.project.adjudication import record_adjudication, review_queue
 from answerkey.project.review_item import review_item
+from answerkey.web.api.annotations import IdempotencyKey
 from answerkey.web.api.responses import errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
-from answerkey.web.writer import Outcome
+from answerkey.web.writer import Outcome, request_hash
 
 __all__ = ["Decision", "router"]
 
@@ -57,7 +58,8 @@ def get_review_item(request: Request, item_id: ItemId,
 @router.post("/items/{item_id}/adjudication", status_code=201, summary="Decide an item (reviewer)",
              responses=errors(404, 409))
 def post_adjudication(request: Request, item_id: ItemId, decision: Decision,
-                      who: Annotated[Principal, Depends(require("reviewer"))]) -> Any:
+                      who: Annotated[Principal, Depends(require("reviewer"))],
+                      idempotency_key: IdempotencyKey = None) -> Any:
     """Appends an ``adjudicated`` judgement by the token's name; it outranks the crowd from now on."""
     workspace = request.app.state.workspace
     schema = workspace.schema()
@@ -67,4 +69,6 @@ def post_adjudication(request: Request, item_id: ItemId, decision: Decision,
                                    expected_version=decision.expected_version)
         return Outcome(201, {"ok": True, **made.to_dict()}, audit={"label": made.label, "note": made.note})
 
-    return written(request.app.state.writer.write(who, "adjudicate", item_id, run))
+    return written(request.app.state.writer.write(
+        who, "adjudicate", item_id, run, key=idempotency_key,
+        fingerprint=request_hash("POST", f"/api/items/{item_id}/adjudication", decision.model_dump())))

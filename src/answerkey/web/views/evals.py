@@ -8,10 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from answerkey.analytics.runs import compare_runs, list_runs
+from answerkey.analytics.warehouse import shown_url
 from answerkey.project.access import Principal
 from answerkey.project.eval_report import eval_report, question_results
 from answerkey.project.workspace import Workspace
@@ -74,12 +73,3 @@ def _question(row: dict[str, Any], golden: Any) -> dict[str, Any]:
                   "sql_differences": [d for d in differences if not str(d["kind"]).startswith("context:")],
                   "gaps": [d for d in differences if str(d["kind"]).startswith("context:")]}
 
-
-def shown_url(url: str) -> str:
-    """A warehouse URL fit to show: its password hidden."""
-    if "://" not in url or url.startswith("duckdb:"):
-        return url
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.split("://", 1)[0] + "://…"
