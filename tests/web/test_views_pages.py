@@ -37,6 +37,8 @@ from answerkey.project.splits import get_split
 from answerkey.web.app import create_app
 from conftest import ROLE_PEOPLE, Served
 
+pytestmark = pytest.mark.xdist_group("demo-pages")  # one worker builds the demo once for every test here
+
 DEMO_ITEMS = 1200
 HTML = {"Accept": "text/html"}
 
