@@ -193,15 +193,23 @@ def served(workspace: Workspace, tmp_path: Path) -> Iterator[Served]:
     result.client.close()
 
 
+@contextmanager
+def sqlite_served(folder: Path) -> Iterator[Served]:
+    """The web app over a new small workspace in ``folder`` on the default SQLite store."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(DATABASE_URL_ENV, raising=False)
+        ws = Workspace.init(folder / "ws", schema=make_schema())
+        result = serve_workspace(ws, folder)
+        yield result
+        result.client.close()
+        ws.close()
+
+
 @pytest.fixture
-def served_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+def served_sqlite(tmp_path: Path) -> Iterator[Served]:
     """The web app over a small workspace on the default SQLite store only (for the many role checks)."""
-    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
-    ws = Workspace.init(tmp_path / "ws", schema=make_schema())
-    result = serve_workspace(ws, tmp_path)
-    yield result
-    result.client.close()
-    ws.close()
+    with sqlite_served(tmp_path) as result:
+        yield result
 
 
 # ---------------------------------------------------------------------------------------------------------------

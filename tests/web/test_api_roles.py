@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from answerkey.config import DATABASE_URL_ENV
-from answerkey.project import Workspace
 from answerkey.project.access import ROLES, create_token, revoke_tokens
-from conftest import Served, make_schema, serve_workspace
+from conftest import Served, sqlite_served
 
 ROLE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/status"): "viewer",
@@ -58,14 +56,8 @@ PATH_VALUES = {"item_id": "T1", "name": "no-such-release", "old": "no-such-relea
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """One workspace for the whole table (no call below writes to it)."""
-    folder = tmp_path_factory.mktemp("roles")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv(DATABASE_URL_ENV, raising=False)
-        workspace = Workspace.init(folder / "ws", schema=make_schema())
-        served = serve_workspace(workspace, folder)
+    with sqlite_served(tmp_path_factory.mktemp("roles")) as served:
         yield served
-        served.client.close()
-        workspace.close()
 
 
 def operations(app: Any) -> set[tuple[str, str]]:

@@ -12,23 +12,15 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from answerkey.config import DATABASE_URL_ENV
-from answerkey.project import Workspace
 from answerkey.web.api import ROUTERS
-from conftest import Served, make_schema, serve_workspace
+from conftest import Served, sqlite_served
 
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A workspace for the generated requests alone (they create releases, items, tokens and log files)."""
-    folder = tmp_path_factory.mktemp("schemathesis")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv(DATABASE_URL_ENV, raising=False)
-        workspace = Workspace.init(folder / "ws", schema=make_schema())
-        served = serve_workspace(workspace, folder)
+    with sqlite_served(tmp_path_factory.mktemp("schemathesis")) as served:
         yield served
-        served.client.close()
-        workspace.close()
 
 
 def _api_document() -> dict[str, Any]:

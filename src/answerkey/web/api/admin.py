@@ -11,8 +11,7 @@ from sqlalchemy import Connection
 
 from answerkey.project.access import Principal, insert_token, list_tokens, revoke_token_rows
 from answerkey.project.audit import audit_entries
-from answerkey.web.api.annotations import IdempotencyKey
-from answerkey.web.api.responses import errors, written
+from answerkey.web.api.responses import IdempotencyKey, errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
 from answerkey.web.writer import Outcome, request_hash

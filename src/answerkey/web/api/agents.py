@@ -20,8 +20,7 @@ from answerkey.project.agent_evals import (
     record_feedback,
 )
 from answerkey.project.eval_report import Side, eval_report, question_results
-from answerkey.web.api.annotations import IdempotencyKey
-from answerkey.web.api.responses import errors, written
+from answerkey.web.api.responses import IdempotencyKey, errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
 from answerkey.web.writer import Outcome, request_hash

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, select
 
@@ -13,7 +13,7 @@ from answerkey.jsonable import records
 from answerkey.project.access import Principal
 from answerkey.project.annotation_rows import MAX_ROWS, AnnotationWrite, append_annotation_rows
 from answerkey.store import tables as t
-from answerkey.web.api.responses import errors, written
+from answerkey.web.api.responses import IdempotencyKey, errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
 from answerkey.web.writer import Outcome, request_hash
@@ -25,13 +25,12 @@ router = APIRouter(tags=["annotations"])
 ID = Field(min_length=1, max_length=255)
 
 
-class AnnotationRow(BaseModel):
-    """One judgement in the import format; ``annotator_id`` defaults to the token's name and ``created_at`` to
-    the time the request arrived."""
+class SingleAnnotation(BaseModel):
+    """One judgement of the item named in the path; ``annotator_id`` defaults to the token's name and
+    ``created_at`` to the time the request arrived."""
 
     model_config = ConfigDict(extra="forbid")
 
-    item_id: str = ID
     label: str = Field(min_length=1, max_length=1000)
     annotator_id: str | None = Field(default=None, min_length=1, max_length=255)
     created_at: str | None = Field(default=None, max_length=64, description="ISO 8601 date-time")
@@ -42,6 +41,12 @@ class AnnotationRow(BaseModel):
     note: str | None = Field(default=None, max_length=10_000)
 
 
+class AnnotationRow(SingleAnnotation):
+    """One judgement in the import format."""
+
+    item_id: str = ID
+
+
 class WriteResult(BaseModel):
     """What a write added."""
 
@@ -49,23 +54,6 @@ class WriteResult(BaseModel):
     rows_read: int
     rows_added: int
 
-
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255,
-                                              description="Send the same key to retry safely: applied once.")]
-
-
-class SingleAnnotation(BaseModel):
-    """One judgement of the item named in the path."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    label: str = Field(min_length=1, max_length=1000)
-    annotator_id: str | None = Field(default=None, min_length=1, max_length=255)
-    created_at: str | None = Field(default=None, max_length=64, description="ISO 8601 date-time")
-    source: str | None = Field(default=None, max_length=32)
-    schema_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    confidence: float | None = Field(default=None, ge=0, le=1)
-    note: str | None = Field(default=None, max_length=10_000)
 
 
 @router.post("/annotations", status_code=201, response_model=WriteResult,

@@ -11,8 +11,7 @@ from sqlalchemy import Connection
 from answerkey.project.access import Principal
 from answerkey.project.annotation_rows import MAX_ROWS
 from answerkey.project.items import append_item_rows, get_item, list_items
-from answerkey.web.api.annotations import IdempotencyKey
-from answerkey.web.api.responses import errors, written
+from answerkey.web.api.responses import IdempotencyKey, errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
 from answerkey.web.writer import Outcome, request_hash

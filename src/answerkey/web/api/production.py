@@ -11,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from answerkey.project.access import Principal
 from answerkey.project.annotation_rows import MAX_ROWS
 from answerkey.project.production_log import log_rows, staged_part
-from answerkey.web.api.annotations import IdempotencyKey
-from answerkey.web.api.responses import errors, written
+from answerkey.web.api.responses import IdempotencyKey, errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
 from answerkey.web.writer import Outcome, request_hash

@@ -13,8 +13,7 @@ from answerkey.jsonable import plain, records
 from answerkey.project.access import Principal
 from answerkey.project.datasheet import build_datasheet
 from answerkey.project.releases import diff_releases, freeze_release, get_release, list_releases
-from answerkey.web.api.annotations import IdempotencyKey
-from answerkey.web.api.responses import errors, written
+from answerkey.web.api.responses import IdempotencyKey, errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
 from answerkey.web.writer import Outcome, request_hash

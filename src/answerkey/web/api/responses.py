@@ -3,14 +3,15 @@ response, which says when it replays an earlier one."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from answerkey.web.writer import Outcome
 
-__all__ = ["ErrorEnvelope", "errors", "written"]
+__all__ = ["ErrorEnvelope", "IdempotencyKey", "errors", "written"]
 
 
 class ErrorEnvelope(BaseModel):
@@ -21,6 +22,10 @@ class ErrorEnvelope(BaseModel):
     errors: list[dict[str, Any]]
     status: int
 
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255,
+                                              description="Send the same key to retry safely: applied once.")]
+"""The header that makes a write safe to retry: the same key again replays the first response."""
 
 WHY = {
     401: "no token, or a token that is unknown or revoked",

@@ -13,13 +13,12 @@ from answerkey.jsonable import records
 from answerkey.project.access import Principal
 from answerkey.project.adjudication import record_adjudication, review_queue
 from answerkey.project.review_item import review_item
-from answerkey.web.api.annotations import IdempotencyKey
-from answerkey.web.api.responses import errors, written
+from answerkey.web.api.responses import IdempotencyKey, errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
 from answerkey.web.writer import Outcome, request_hash
 
-__all__ = ["Decision", "router"]
+__all__ = ["Decision", "router", "write_decision"]
 
 router = APIRouter(tags=["review"])
 
@@ -61,14 +60,22 @@ def post_adjudication(request: Request, item_id: ItemId, decision: Decision,
                       who: Annotated[Principal, Depends(require("reviewer"))],
                       idempotency_key: IdempotencyKey = None) -> Any:
     """Appends an ``adjudicated`` judgement by the token's name; it outranks the crowd from now on."""
-    workspace = request.app.state.workspace
-    schema = workspace.schema()
+    return written(write_decision(
+        request, who, item_id, decision.label, decision.note, decision.expected_version, key=idempotency_key,
+        fingerprint=request_hash("POST", f"/api/items/{item_id}/adjudication", decision.model_dump())))
+
+
+def write_decision(request: Request, who: Principal, item_id: str, label: str, note: str | None,
+                   expected_version: int | None, *, key: str | None = None, fingerprint: str | None = None,
+                   ) -> Outcome:
+    """A reviewer's decision through the audited write path (the API and the review page both decide here)."""
+    schema = request.app.state.workspace.schema()
 
     def run(connection: Connection) -> Outcome:
-        made = record_adjudication(connection, schema, item_id, decision.label, who.name, decision.note,
-                                   expected_version=decision.expected_version)
-        return Outcome(201, {"ok": True, **made.to_dict()}, audit={"label": made.label, "note": made.note})
+        made = record_adjudication(connection, schema, item_id, label, who.name, note,
+                                   expected_version=expected_version)
+        return Outcome(201, {"ok": True, **made.to_dict()},
+                       audit={"label": made.label, "note": made.note, "expected_version": expected_version})
 
-    return written(request.app.state.writer.write(
-        who, "adjudicate", item_id, run, key=idempotency_key,
-        fingerprint=request_hash("POST", f"/api/items/{item_id}/adjudication", decision.model_dump())))
+    return request.app.state.writer.write(  # type: ignore[no-any-return]
+        who, "adjudicate", item_id, run, key=key, fingerprint=fingerprint)

@@ -9,16 +9,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Connection
 
 from answerkey.errors import ConflictError, ParameterError
 from answerkey.project.access import Principal
-from answerkey.project.adjudication import record_adjudication
 from answerkey.project.review_item import ReviewItem, next_queued, review_item
 from answerkey.project.workspace import Workspace
+from answerkey.web.api.review import write_decision
 from answerkey.web.pages import render
 from answerkey.web.security import require
-from answerkey.web.writer import Outcome
 
 __all__ = ["router"]
 
@@ -64,19 +62,10 @@ def decide(
     """Record the decision, then go on to the next queued item; a stale form is shown again, fresh, with 409."""
     request.app.state.sessions.check_csrf(request, csrf_token)
     workspace: Workspace = request.app.state.workspace
-    schema = workspace.schema()
-    reason = note.strip() or None
     if not label.strip():
         return _page(request, who, review_item(workspace, item_id), status=422, error=NO_LABEL, note=note)
-
-    def run(connection: Connection) -> Outcome:
-        decision = record_adjudication(connection, schema, item_id, label, who.name, reason,
-                                       expected_version=expected_version)
-        return Outcome(201, decision.to_dict(), audit={"label": decision.label, "note": decision.note,
-                                                       "expected_version": expected_version})
-
     try:
-        request.app.state.writer.write(who, "adjudicate", item_id, run)
+        write_decision(request, who, item_id, label, note.strip() or None, expected_version)
     except ConflictError:
         return _page(request, who, review_item(workspace, item_id), status=409, notice=CHANGED, note=note)
     except ParameterError as exc:
