@@ -75,11 +75,9 @@ def agreement_command(
 def _default_level(state: State, file: Path | None) -> str:
     """masi for a workspace whose schema is multi-label (judgements are label sets), else nominal; a file,
     which carries no schema, is nominal unless --level says otherwise."""
-    from answerkey.schema import TaskKind
+    from answerkey.project.agreement import default_level
 
-    if file is None and state.open().schema().task is TaskKind.MULTI_LABEL:
-        return "masi"
-    return "nominal"
+    return "nominal" if file is not None else default_level(state.open())
 
 
 def _breakdown(state: State, file: Path | None, by: str, level: str, labels: list[str] | None,

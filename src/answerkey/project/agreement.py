@@ -21,6 +21,7 @@ __all__ = [
     "BY",
     "PEOPLE",
     "breakdown",
+    "default_level",
     "file_agreement",
     "read_judgements",
     "version_breakdown",
@@ -46,6 +47,12 @@ def workspace_judgements(
         frame = reads.annotations_frame(connection, exclude_sources=workspace.config.exclude_sources)
     chosen = frame[(frame["schema_version"] == version) & frame["source"].isin(list(sources))]
     return latest_per_annotator(chosen)
+
+
+def default_level(workspace: Workspace) -> str:
+    """The measurement level agreement uses unless told: masi when the schema is multi-label (judgements are
+    label sets), else nominal."""
+    return "masi" if workspace.schema().task is TaskKind.MULTI_LABEL else "nominal"
 
 
 def workspace_agreement(

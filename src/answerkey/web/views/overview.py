@@ -15,13 +15,12 @@ from fastapi.responses import HTMLResponse, Response
 from answerkey.analytics.runs import list_runs
 from answerkey.findings import Finding, Severity
 from answerkey.project.access import Principal
-from answerkey.project.agreement import workspace_agreement
+from answerkey.project.agreement import default_level, workspace_agreement
 from answerkey.project.findings_log import recorded_findings
 from answerkey.project.releases import list_releases
 from answerkey.project.status import workspace_status
 from answerkey.project.workspace import Workspace
 from answerkey.quality.agreement import AgreementReport
-from answerkey.schema import TaskKind
 from answerkey.web.charts import bar_figure
 from answerkey.web.pages import render
 from answerkey.web.security import require
@@ -58,7 +57,7 @@ def overview(request: Request, _who: Annotated[Principal, Depends(require("viewe
 def _agreement(workspace: Workspace) -> tuple[AgreementReport | None, list[str]]:
     """Agreement among people on the current schema version (masi for label sets, as the CLI defaults), with
     the warnings a degenerate statistic raised; None when nobody has judged anything yet."""
-    level = "masi" if workspace.schema().task is TaskKind.MULTI_LABEL else "nominal"
+    level = default_level(workspace)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
