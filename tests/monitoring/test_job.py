@@ -164,5 +164,8 @@ def test_the_same_job_gives_the_same_numbers_on_duckdb_and_spark(spark_session: 
     assert spark.drift is not None
     np.testing.assert_allclose(duck.drift["effect_size"].to_numpy(float), spark.drift["effect_size"].to_numpy(float),
                                rtol=1e-9)
-    assert [f.to_dict() for f in duck.findings] == [f.to_dict() for f in spark.findings]
+    # the same findings; scores to float precision (Spark's sums run in a task order that varies run to run)
+    assert [{**f.to_dict(), "score": None} for f in duck.findings] == \
+        [{**f.to_dict(), "score": None} for f in spark.findings]
+    assert [f.score for f in duck.findings] == pytest.approx([f.score for f in spark.findings], rel=1e-9, nan_ok=True)
     assert duck.signal == spark.signal
