@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -164,8 +165,14 @@ def test_the_same_job_gives_the_same_numbers_on_duckdb_and_spark(spark_session: 
     assert spark.drift is not None
     np.testing.assert_allclose(duck.drift["effect_size"].to_numpy(float), spark.drift["effect_size"].to_numpy(float),
                                rtol=1e-9)
-    # the same findings; scores to float precision (Spark's sums run in a task order that varies run to run)
-    assert [{**f.to_dict(), "score": None} for f in duck.findings] == \
-        [{**f.to_dict(), "score": None} for f in spark.findings]
-    assert [f.score for f in duck.findings] == pytest.approx([f.score for f in spark.findings], rel=1e-9, nan_ok=True)
-    assert duck.signal == spark.signal
+    # the same findings and signal; scores to float precision (Spark's sums run in a task order that varies)
+    _assert_same_findings(duck.findings, spark.findings)
+    duck_signal, spark_signal = duck.signal.to_dict(), spark.signal.to_dict()
+    assert {**duck_signal, "evidence": None} == {**spark_signal, "evidence": None}
+    _assert_same_findings(duck.signal.evidence, spark.signal.evidence)
+
+
+def _assert_same_findings(left: Sequence[Finding], right: Sequence[Finding]) -> None:
+    """The two lists hold the same findings in the same order, their scores equal to a relative 1e-9."""
+    assert [{**f.to_dict(), "score": None} for f in left] == [{**f.to_dict(), "score": None} for f in right]
+    assert [f.score for f in left] == pytest.approx([f.score for f in right], rel=1e-9, nan_ok=True)
