@@ -70,7 +70,7 @@ def post_annotations(
     return _append(request, [row.model_dump(exclude_none=True) for row in rows], who, idempotency_key)
 
 
-@router.post("/items/{item_id}/annotations", status_code=201, response_model=WriteResult,
+@router.post("/items/{item_id:path}/annotations", status_code=201, response_model=WriteResult,
              summary="Append one annotation of an item", responses=errors(413))
 def post_item_annotation(
     request: Request,

@@ -52,7 +52,7 @@ def items(
     return paged(rows, total, page)
 
 
-@router.get("/items/{item_id}", summary="One item", response_description="The item: payload, group, segment, "
+@router.get("/items/{item_id:path}", summary="One item", response_description="The item: payload, group, segment, "
             "created_at and its number of judgements", responses=errors(404))
 def item(
     request: Request, item_id: ItemId, _who: Annotated[Principal, Depends(require("viewer"))],

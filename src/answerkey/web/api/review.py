@@ -46,7 +46,7 @@ def get_queue(request: Request, _who: Annotated[Principal, Depends(require("view
     return paged(records(window) or [], len(queue), page, method=queue.attrs.get("method"))
 
 
-@router.get("/review/items/{item_id}", summary="One item as a reviewer sees it",
+@router.get("/review/items/{item_id:path}", summary="One item as a reviewer sees it",
             responses=errors(404))
 def get_review_item(request: Request, item_id: ItemId,
                     _who: Annotated[Principal, Depends(require("viewer"))]) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def get_review_item(request: Request, item_id: ItemId,
     return {"ok": True, **review_item(request.app.state.workspace, item_id).to_dict()}
 
 
-@router.post("/items/{item_id}/adjudication", status_code=201, summary="Decide an item (reviewer)",
+@router.post("/items/{item_id:path}/adjudication", status_code=201, summary="Decide an item (reviewer)",
              responses=errors(404, 409))
 def post_adjudication(request: Request, item_id: ItemId, decision: Decision,
                       who: Annotated[Principal, Depends(require("reviewer"))],

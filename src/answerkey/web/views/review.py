@@ -43,7 +43,7 @@ def queue(request: Request, _who: Annotated[Principal, Depends(require("viewer")
     return render(request, "review_done.html", decided=decided)
 
 
-@router.get("/review/{item_id}", response_class=HTMLResponse)
+@router.get("/review/{item_id:path}", response_class=HTMLResponse)
 def item_page(request: Request, item_id: ItemId, who: Annotated[Principal, Depends(require("viewer"))],
               decided: Annotated[str | None, Query(max_length=255)] = None) -> Response:
     """One item to decide (a viewer or annotator sees it without the form)."""
@@ -51,7 +51,7 @@ def item_page(request: Request, item_id: ItemId, who: Annotated[Principal, Depen
     return _page(request, who, review_item(workspace, item_id), decided=decided)
 
 
-@router.post("/review/{item_id}", response_class=HTMLResponse)
+@router.post("/review/{item_id:path}", response_class=HTMLResponse)
 def decide(
     request: Request, item_id: ItemId, who: Annotated[Principal, Depends(require("reviewer"))],
     label: Annotated[str, Form(max_length=200)] = "",
