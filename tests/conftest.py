@@ -10,6 +10,7 @@ missing service is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -159,6 +160,19 @@ class Served:
     def auth(self, role: str) -> dict[str, str]:
         """The Authorization header of ``role``'s token."""
         return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def sign_in(self, role: str, next: str = "/") -> Any:
+        """Sign the client in as ``role`` through the sign-in form; the form's response (303 when it worked)."""
+        return sign_in_with(self.client, self.tokens[role], next)
+
+
+def sign_in_with(client: Any, token: str, next: str = "/") -> Any:
+    """Open the sign-in page as a browser does, then post the form with its CSRF token and ``token``."""
+    page = client.get("/sign-in")
+    match = re.search(r'name="sign_in_csrf" value="([^"]+)"', page.text)
+    assert match, "the sign-in page carries no CSRF token"
+    return client.post("/sign-in", data={"token": token, "next": next, "sign_in_csrf": match.group(1)},
+                       follow_redirects=False)
 
 
 ROLE_PEOPLE = {"viewer": "vera", "annotator": "ann", "reviewer": "rita", "admin": "adam"}

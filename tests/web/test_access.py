@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from answerkey.project.access import ROLES, authenticate, create_token, has_role
 from answerkey.project.workspace import Workspace
 from answerkey.store import tables as t
 from answerkey.web.security import SESSION_COOKIE
-from conftest import Served
+from conftest import Served, sign_in_with
 
 
 def test_each_role_includes_the_rights_of_the_weaker_ones() -> None:
@@ -72,9 +72,7 @@ def test_the_audit_log_cannot_be_edited_or_deleted(served: Served) -> None:
 
 
 def _sign_in(served: Served, role: str) -> None:
-    response = served.client.post("/sign-in", data={"token": served.tokens[role], "next": "/api/status"},
-                                  follow_redirects=False)
-    assert response.status_code == 303
+    assert served.sign_in(role, "/api/status").status_code == 303
 
 
 def test_without_a_session_a_page_sends_the_browser_to_sign_in(served_sqlite: Served) -> None:
@@ -85,8 +83,7 @@ def test_without_a_session_a_page_sends_the_browser_to_sign_in(served_sqlite: Se
 
 
 def test_the_session_cookie_is_httponly_and_samesite_and_holds_no_token(served_sqlite: Served) -> None:
-    response = served_sqlite.client.post("/sign-in", data={"token": served_sqlite.tokens["viewer"]},
-                                         follow_redirects=False)
+    response = served_sqlite.sign_in("viewer")
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
@@ -94,23 +91,21 @@ def test_the_session_cookie_is_httponly_and_samesite_and_holds_no_token(served_s
 
 
 def test_a_bad_token_at_sign_in_is_refused_without_a_session(served_sqlite: Served) -> None:
-    response = served_sqlite.client.post("/sign-in", data={"token": "ak_wrong"}, follow_redirects=False)
+    response = sign_in_with(served_sqlite.client, "ak_wrong")
     assert response.status_code == 401
-    assert "set-cookie" not in response.headers
+    assert SESSION_COOKIE not in response.cookies
 
 
 def test_sign_in_follows_only_paths_on_this_site(served_sqlite: Served) -> None:
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        response = served_sqlite.client.post("/sign-in", data={"token": served_sqlite.tokens["viewer"],
-                                                               "next": target}, follow_redirects=False)
+        response = served_sqlite.sign_in("viewer", target)
         assert response.headers["location"] == "/"
 
 
 def test_a_tampered_session_cookie_is_no_session(served_sqlite: Served) -> None:
     _sign_in(served_sqlite, "admin")
-    cookie = served_sqlite.client.cookies[SESSION_COOKIE]
-    _token_id, expires, nonce, signature = cookie.split(".")
-    served_sqlite.client.cookies.set(SESSION_COOKIE, f"1.{expires}.{nonce}.{signature}")
+    key, signature = served_sqlite.client.cookies[SESSION_COOKIE].split(".")
+    served_sqlite.client.cookies.set(SESSION_COOKIE, f"{'A' if key[0] != 'A' else 'B'}{key[1:]}.{signature}")
     assert served_sqlite.client.get("/api/status").status_code == 401
 
 
@@ -118,9 +113,54 @@ def test_an_expired_session_is_no_session(served_sqlite: Served) -> None:
     sessions = served_sqlite.client.app.state.sessions  # type: ignore[attr-defined]
     principal = authenticate(served_sqlite.workspace, served_sqlite.tokens["admin"])
     assert principal is not None
-    stale = sessions.cookie_for(principal, now=time.time() - 13 * 3600)
+    stale = sessions.start(principal, now=datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=13))
     served_sqlite.client.cookies.set(SESSION_COOKIE, stale)
     assert served_sqlite.client.get("/api/status").status_code == 401
+
+
+def test_signing_out_ends_the_session_so_a_copied_cookie_no_longer_works(served_sqlite: Served) -> None:
+    client = served_sqlite.client
+    _sign_in(served_sqlite, "viewer")
+    copied = client.cookies[SESSION_COOKIE]
+    csrf = client.app.state.sessions.csrf_token(copied)  # type: ignore[attr-defined]
+    assert client.post("/sign-out", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    client.cookies.set(SESSION_COOKIE, copied)
+    assert client.get("/api/status").status_code == 401
+    with served_sqlite.workspace.reading() as connection:
+        ended = connection.execute(sa.select(t.web_sessions.c.ended_at)).scalars().all()
+    assert len(ended) == 1
+    assert ended[0] is not None
+
+
+def test_a_sign_in_post_without_the_forms_token_is_refused_without_a_session(served_sqlite: Served) -> None:
+    """Login CSRF: another site's form cannot sign this browser in with the attacker's token."""
+    client = served_sqlite.client
+    forged = client.post("/sign-in", data={"token": served_sqlite.tokens["viewer"], "next": "/"},
+                         follow_redirects=False)
+    assert forged.status_code == 403
+    assert SESSION_COOKIE not in forged.cookies
+    assert "sign in again" in forged.text
+    page = client.get("/sign-in")
+    match = re.search(r'name="sign_in_csrf" value="([^"]+)"', page.text)
+    assert match
+    client.cookies.delete("answerkey_sign_in")  # a form from this site, posted by a browser without its cookie
+    stolen = client.post("/sign-in", data={"token": served_sqlite.tokens["viewer"], "sign_in_csrf": match.group(1)},
+                         follow_redirects=False)
+    assert stolen.status_code == 403
+    assert SESSION_COOKIE not in stolen.cookies
+    with served_sqlite.workspace.reading() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(t.web_sessions)).scalar_one() == 0
+
+
+def test_two_sign_in_tabs_of_one_browser_both_sign_in(served_sqlite: Served) -> None:
+    client = served_sqlite.client
+    first, second = (re.search(r'name="sign_in_csrf" value="([^"]+)"', client.get("/sign-in").text)
+                     for _ in range(2))
+    assert first
+    assert second
+    response = client.post("/sign-in", data={"token": served_sqlite.tokens["viewer"],
+                                             "sign_in_csrf": first.group(1)}, follow_redirects=False)
+    assert response.status_code == 303
 
 
 def test_revoking_a_token_ends_its_sessions(served_sqlite: Served) -> None:

@@ -161,7 +161,7 @@ def test_a_session_cookie_write_without_its_csrf_token_is_refused(api: Served) -
 
     principal = authenticate(api.workspace, api.tokens["admin"])
     assert principal is not None
-    cookie = api.client.app.state.sessions.cookie_for(principal)
+    cookie = api.client.app.state.sessions.start(principal)
     with TestClient(api.client.app, cookies={SESSION_COOKIE: cookie}) as browser:
         assert browser.get("/api/tokens").status_code == 200
         assert_envelope(browser.post("/api/releases", json={"name": "by-cookie"}), 403)

@@ -35,7 +35,7 @@ from answerkey.project.ledger import ledger_report
 from answerkey.project.monitor_history import get_monitor_run, monitor_runs
 from answerkey.project.splits import get_split
 from answerkey.web.app import create_app
-from conftest import ROLE_PEOPLE, Served
+from conftest import ROLE_PEOPLE, Served, sign_in_with
 
 pytestmark = pytest.mark.xdist_group("demo-pages")  # one worker builds the demo once for every test here
 
@@ -55,8 +55,7 @@ class Demo:
     def client(self, role: str) -> TestClient:
         if role not in self.clients:
             client = TestClient(self.app, headers=HTML)
-            signed = client.post("/sign-in", data={"token": self.tokens[role], "next": "/"}, follow_redirects=False)
-            assert signed.status_code == 303
+            assert sign_in_with(client, self.tokens[role]).status_code == 303
             self.clients[role] = client
         return self.clients[role]
 
@@ -471,7 +470,7 @@ def test_every_page_renders_for_an_admin_on_the_demo(demo: Demo) -> None:
 
 def test_the_pages_explain_what_is_missing_on_a_young_workspace(served_sqlite: Served) -> None:
     client = served_sqlite.client
-    client.post("/sign-in", data={"token": served_sqlite.tokens["viewer"], "next": "/"})
+    assert served_sqlite.sign_in("viewer").status_code == 303
     annotators = client.get("/annotators", headers=HTML)
     assert annotators.status_code == 200
     assert [row[0] for row in table(annotators.text, "annotator-table")] != []

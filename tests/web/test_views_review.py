@@ -19,9 +19,7 @@ HTML = {"Accept": "text/html"}
 
 
 def sign_in(served: Served, role: str) -> None:
-    response = served.client.post("/sign-in", data={"token": served.tokens[role], "next": "/"},
-                                  follow_redirects=False)
-    assert response.status_code == 303
+    assert served.sign_in(role).status_code == 303
 
 
 def csrf_of(html: str) -> str:

@@ -28,7 +28,6 @@ __all__ = [
     "has_role",
     "insert_token",
     "list_tokens",
-    "principal_by_id",
     "revoke_token_rows",
     "revoke_tokens",
     "token_hash",
@@ -95,15 +94,6 @@ def authenticate(workspace: Workspace, token: str) -> Principal | None:
     with workspace.reading() as connection:
         row = connection.execute(select(c.token_id, c.name, c.role).where(
             c.token_hash == token_hash(token), c.revoked_at.is_(None))).first()
-    return Principal(row.name, row.role, int(row.token_id)) if row else None
-
-
-def principal_by_id(workspace: Workspace, token_id: int) -> Principal | None:
-    """The principal of a still-valid token by its id (a signed-in session keeps the id, not the token)."""
-    c = t.api_tokens.c
-    with workspace.reading() as connection:
-        row = connection.execute(select(c.token_id, c.name, c.role).where(
-            c.token_id == token_id, c.revoked_at.is_(None))).first()
     return Principal(row.name, row.role, int(row.token_id)) if row else None
 
 

@@ -14,7 +14,7 @@ from answerkey.errors import StoreError
 __all__ = ["HEAD_REVISION", "create_store_engine", "current_revision", "migrate", "open_engine"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 """The newest migration. Checked without importing Alembic, so opening an up-to-date store stays cheap;
 a test pins it to the head of ``migrations/versions``."""
 

@@ -46,6 +46,7 @@ __all__ = [
     "split_seals",
     "splits",
     "test_ledger",
+    "web_sessions",
 ]
 
 NAMING = {
@@ -355,6 +356,16 @@ idempotency_keys = Table(
     Column("status", Integer, nullable=False),
     Column("response", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True, comment="sha256 of the cookie's session key"),
+    Column("token_id", Integer, ForeignKey("api_tokens.token_id"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, comment="when the session was signed out"),
 )
 
 APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")

@@ -41,8 +41,8 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False, max_body: 
         redoc_url=None,
     )
     app.state.workspace = workspace
-    app.state.sessions = Sessions(workspace)
     app.state.writer = WritePath(workspace)
+    app.state.sessions = Sessions(workspace, app.state.writer)
     app.state.secure_cookies = secure_cookies
     install_error_handlers(app)
 

@@ -1,5 +1,6 @@
-"""Who is asking: a bearer token (API clients) or a signed session cookie (the browser, after signing in with a
-token), the role a route needs, and CSRF protection for writes that ride on the cookie."""
+"""Who is asking: a bearer token (API clients) or a session cookie (the browser, after signing in with a token;
+the session is kept in the store, so signing out ends it), the role a route needs, and CSRF protection for the
+writes that ride on the cookie and for the sign-in form itself."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ import hashlib
 import hmac
 import os
 import secrets
-import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import Request
 
-from answerkey.project.access import ROLES, Principal, authenticate, principal_by_id
+from answerkey.project.access import ROLES, Principal, authenticate
+from answerkey.project.web_sessions import end_session, open_session, session_principal
 from answerkey.project.workspace import Workspace
 from answerkey.web.envelope import ApiError
+from answerkey.web.writer import WritePath
 
-__all__ = ["CSRF_HEADER", "SESSION_COOKIE", "SESSION_SECONDS", "Sessions", "SignInRequiredError", "require"]
+__all__ = ["CSRF_HEADER", "SESSION_COOKIE", "SESSION_SECONDS", "SIGN_IN_COOKIE", "Sessions", "SignInRequiredError",
+           "require"]
 
 SESSION_COOKIE = "answerkey_session"
+SIGN_IN_COOKIE = "answerkey_sign_in"
 CSRF_HEADER = "x-csrf-token"
 SESSION_SECONDS = 12 * 3600
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -30,29 +35,40 @@ class SignInRequiredError(Exception):
 
 
 class Sessions:
-    """Signed session cookies and CSRF tokens, keyed by a secret kept in the workspace's store folder (0600)."""
+    """Session cookies and CSRF tokens: a session lives in the store, its cookie is the session key signed with a
+    secret kept in the workspace's store folder (0600), so a forged cookie is refused without a query."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, writer: WritePath) -> None:
         self.workspace = workspace
+        self.writer = writer
         self.secret = _secret(workspace.root / ".answerkey" / "web-secret")
 
     def _sign(self, text: str) -> str:
-        return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self.secret, text.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
 
-    def cookie_for(self, principal: Principal, now: float | None = None) -> str:
-        """A session cookie value for ``principal``, valid for :data:`SESSION_SECONDS`."""
-        body = f"{principal.token_id}.{int((now or time.time()) + SESSION_SECONDS)}.{secrets.token_hex(8)}"
-        return f"{body}.{self._sign(body)}"
-
-    def principal(self, cookie: str) -> Principal | None:
-        """The principal of a valid, unexpired cookie whose token is still live."""
-        body, _, signature = cookie.rpartition(".")
+    def _verified(self, signed: str) -> str | None:
+        body, _, signature = signed.rpartition(".")
         if not body or not hmac.compare_digest(self._sign(body).encode(), signature.encode("utf-8", "replace")):
             return None
-        token_id, expires, _nonce = ([*body.split("."), "", "", ""])[:3]
-        if not token_id.isdigit() or not expires.isdigit() or int(expires) < time.time():
-            return None
-        return principal_by_id(self.workspace, int(token_id))
+        return body
+
+    def start(self, principal: Principal, now: datetime | None = None) -> str:
+        """Open a session for ``principal`` for :data:`SESSION_SECONDS` from ``now``; the cookie that carries it."""
+        with self.writer.transaction() as connection:
+            key = open_session(connection, principal.token_id, SESSION_SECONDS, now)
+        return f"{key}.{self._sign(key)}"
+
+    def principal(self, cookie: str) -> Principal | None:
+        """The principal of an open, unexpired session whose token is still live."""
+        key = self._verified(cookie)
+        return session_principal(self.workspace, key) if key else None
+
+    def end(self, cookie: str) -> None:
+        """End the cookie's session in the store: the cookie, copied or not, no longer signs anyone in."""
+        key = self._verified(cookie)
+        if key:
+            with self.writer.transaction() as connection:
+                end_session(connection, key)
 
     def csrf_token(self, cookie: str) -> str:
         """The CSRF token that belongs to a session cookie (forms carry it; scripts send it as a header)."""
@@ -63,6 +79,24 @@ class Sessions:
         cookie = request.cookies.get(SESSION_COOKIE, "")
         if not sent or not hmac.compare_digest(self.csrf_token(cookie).encode(), sent.encode("utf-8", "replace")):
             raise ApiError(403, "missing or wrong CSRF token; reload the page and try again")
+
+    def sign_in_nonce(self, request: Request) -> str:
+        """The sign-in form's nonce: the browser's own (from its sign-in cookie) or a new one, so two open sign-in
+        tabs both work."""
+        nonce = request.cookies.get(SIGN_IN_COOKIE, "")
+        return nonce if 20 <= len(nonce) <= 64 and nonce.replace("-", "").replace("_", "").isalnum() \
+            else secrets.token_urlsafe(24)
+
+    def sign_in_csrf(self, nonce: str) -> str:
+        """The token the sign-in form carries for ``nonce``: a cross-site page cannot sign a browser in with the
+        attacker's token (login CSRF), since it has neither the SameSite=Strict cookie nor the token."""
+        return self._sign("sign-in." + nonce)[:40]
+
+    def sign_in_allowed(self, request: Request, sent: str) -> bool:
+        """Whether a sign-in post carries the token that matches the browser's sign-in cookie."""
+        nonce = request.cookies.get(SIGN_IN_COOKIE, "")
+        return bool(nonce and sent) and hmac.compare_digest(self.sign_in_csrf(nonce).encode(),
+                                                            sent.encode("utf-8", "replace"))
 
 
 def _secret(path: Path) -> bytes:
