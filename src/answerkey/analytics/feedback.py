@@ -17,8 +17,8 @@ from sqlalchemy import Connection, select
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.errors import ImportValidationError, RowProblem
 from answerkey.project.workspace import Workspace
+from answerkey.store import reads, writes
 from answerkey.store import tables as t
-from answerkey.store import writes
 
 __all__ = ["FeedbackEntry", "append_feedback", "golden_candidates", "log_feedback", "read_feedback"]
 
@@ -98,7 +98,7 @@ def golden_candidates(workspace: Workspace, warehouse: Warehouse | None = None) 
     Candidates carry ``tags: ["from-feedback"]`` and are meant for review before they join the golden set."""
     with workspace.reading() as connection:
         result = connection.execute(select(t.feedback).order_by(t.feedback.c.feedback_id))
-        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        frame = reads.result_frame(result)
     candidates = []
     for question, rows in frame.groupby("question", sort=False):
         latest = rows.iloc[-1]

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, insert, select
 from answerkey.analytics.evaluation import EvalRun
 from answerkey.errors import NotFoundError, StoreError
 from answerkey.project.workspace import Workspace
+from answerkey.store import reads
 from answerkey.store import tables as t
 
 __all__ = ["RunChange", "compare_runs", "file_sha256", "insert_run", "list_runs", "load_run", "save_run"]
@@ -52,7 +53,7 @@ def list_runs(workspace: Workspace) -> pd.DataFrame:
     """Every recorded run, oldest first, with its accuracy."""
     with workspace.reading() as connection:
         result = connection.execute(select(t.eval_runs).order_by(t.eval_runs.c.started_at, t.eval_runs.c.run_id))
-        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        frame = reads.result_frame(result)
     frame["accuracy"] = frame["passed"] / frame["questions"].where(frame["questions"] > 0)
     return frame
 
@@ -68,7 +69,7 @@ def load_run(workspace: Workspace, run_id: str) -> tuple[dict[str, Any], pd.Data
             raise NotFoundError(f"no run {run_id!r}{hint}")
         result = connection.execute(select(t.eval_results).where(t.eval_results.c.run_id == run_id)
                                     .order_by(t.eval_results.c.question_id))
-        results = pd.DataFrame(result.all(), columns=list(result.keys()))
+        results = reads.result_frame(result)
     return dict(row), results
 
 

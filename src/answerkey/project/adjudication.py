@@ -63,7 +63,7 @@ def review_queue(
     queue["suggested_label"] = flag.loc[queue.index, "suggested_label"].where(flagged[queue.index], None)
     flag_priority = (1.0 - flag.loc[queue.index, "score"].astype(float)).where(flagged[queue.index], 0.0)
     judgements = workspace_judgements(workspace, sources=GROUND_TRUTH_SOURCES)
-    crowd = judgements[judgements["source"] != ADJUDICATED]
+    crowd = judgements[(judgements["source"] != ADJUDICATED) & judgements["item_id"].isin(queue["item_id"])]
     tallies = crowd.groupby(["item_id", "label"]).size().rename("n").reset_index()
     tallies = tallies.sort_values(["item_id", "n", "label"], ascending=[True, False, True], kind="stable")
     tallies["text"] = tallies["label"].astype(str) + " " + tallies["n"].astype(str)
@@ -163,7 +163,7 @@ def open_flags(workspace: Workspace) -> pd.DataFrame:
     with workspace.reading() as connection:
         result = connection.execute(select(f.item_id, f.given_label, f.suggested_label, f.score)
                                     .order_by(f.flag_id))
-        frame = pd.DataFrame(result.all(), columns=["item_id", "given_label", "suggested_label", "score"])
+        frame = reads.result_frame(result)
     return frame.drop_duplicates("item_id", keep="last").reset_index(drop=True)
 
 

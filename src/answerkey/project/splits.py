@@ -128,7 +128,7 @@ def get_split(workspace: Workspace, release: str, version: int | None = None) ->
         a = t.split_assignments.c
         result = connection.execute(select(a.item_id, a.split).where(
             (a.release_name == release) & (a.version == row["version"])).order_by(a.item_id))
-        assignments = pd.DataFrame(result.all(), columns=["item_id", "split"])
+        assignments = reads.result_frame(result)
         seal = _seal_row(connection, release)
     if seal is not None and seal["version"] != row["version"]:
         seal = None  # an older version than the sealed one: shown without the seal

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, CursorResult, func, select
 
 from answerkey.schema import LabelingSchema
 from answerkey.store import tables as t
@@ -21,9 +21,16 @@ __all__ = [
     "release_labels_frame",
     "release_row",
     "release_rows",
+    "result_frame",
     "schemas",
     "without_withdrawn",
 ]
+
+
+def result_frame(result: CursorResult[Any]) -> pd.DataFrame:
+    """A query's rows as a frame with the query's column names. The rows go in as plain tuples: pandas takes a
+    SQLAlchemy row for a named tuple and probes it attribute by attribute, five times slower."""
+    return pd.DataFrame([tuple(row) for row in result.all()], columns=list(result.keys()))
 
 
 def schemas(connection: Connection) -> dict[int, LabelingSchema]:
@@ -66,7 +73,7 @@ def annotations_frame(
     if exclude_sources:
         query = query.where(a.source.not_in(exclude_sources))
     result = connection.execute(query)
-    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame = result_frame(result)
     if frame.empty:
         frame = pd.DataFrame(columns=list(result.keys()))
     frame["created_at"] = pd.to_datetime(frame["created_at"])
@@ -96,7 +103,7 @@ def items_frame(connection: Connection, item_ids: list[str] | None = None) -> pd
     i = t.items.c
     query = select(i.item_id, i.payload, i.group_id, i.segment, i.created_at).order_by(i.item_id)
     result = connection.execute(query)
-    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame = result_frame(result)
     if frame.empty:
         frame = pd.DataFrame(columns=list(result.keys()))
     if item_ids is not None:
@@ -147,7 +154,7 @@ def release_labels_frame(connection: Connection, name: str) -> pd.DataFrame:
     result = connection.execute(
         select(r.item_id, r.label, r.confidence, r.status, r.n_judgements).where(r.release_name == name)
     )
-    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame = result_frame(result)
     if frame.empty:
         frame = pd.DataFrame(columns=list(result.keys()))
     frame["confidence"] = frame["confidence"].astype(float)
