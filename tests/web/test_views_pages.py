@@ -288,6 +288,25 @@ def test_an_admin_edits_the_datasheet_text_into_answerkey_toml_with_an_audit_ent
     assert entries[0]["detail"]["changes"]["motivation"]["new"] == "Route <support> tickets."
 
 
+def test_a_datasheet_edit_whose_audit_entry_cannot_commit_leaves_the_file_as_it_was(served_sqlite: Served) -> None:
+    from answerkey.project import create_release
+
+    workspace = served_sqlite.workspace
+    create_release(workspace, "r1")
+    path = workspace.root / "answerkey.toml"
+    before = path.read_text()
+    with workspace.transaction() as connection:  # the store refuses the audit entry, as a full disk would
+        connection.exec_driver_sql("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+                                   "BEGIN SELECT RAISE(ABORT, 'no room for the audit entry'); END")
+    client = TestClient(served_sqlite.client.app, headers=HTML, raise_server_exceptions=False)
+    assert sign_in_with(client, served_sqlite.tokens["admin"]).status_code == 303
+    page = get(client, "/releases/r1/datasheet")
+    refused = client.post("/releases/r1/datasheet", data={"csrf_token": csrf_of(page), "motivation": "Unaudited."})
+    assert refused.status_code >= 400
+    assert path.read_text() == before
+    assert workspace.config.datasheet == ()
+
+
 def test_only_an_admin_with_the_forms_csrf_token_can_edit_the_datasheet(demo: Demo) -> None:
     name = list_releases(demo.workspace)[-1]["name"]
     path = demo.workspace.root / "answerkey.toml"

@@ -14,7 +14,7 @@ import re
 import tempfile
 import tomllib
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,8 @@ from answerkey.config import CONFIG_FILE
 from answerkey.errors import ParameterError, WorkspaceError
 from answerkey.project.workspace import Workspace
 
-__all__ = ["DATASHEET_FIELDS", "MAX_TEXT", "datasheet_text", "rewrite_datasheet_table", "set_datasheet_text"]
+__all__ = ["DATASHEET_FIELDS", "MAX_TEXT", "DatasheetEdit", "apply_datasheet_text", "datasheet_text",
+           "plan_datasheet_text", "rewrite_datasheet_table", "set_datasheet_text"]
 
 DATASHEET_FIELDS = ("motivation", "intended_uses", "limitations")
 """The free-text answers of a datasheet, in the order the datasheet asks them."""
@@ -38,10 +39,19 @@ def datasheet_text(workspace: Workspace) -> dict[str, str]:
     return {name: current.get(name, "") for name in DATASHEET_FIELDS}
 
 
-def set_datasheet_text(workspace: Workspace, texts: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """Write ``texts`` (some of :data:`DATASHEET_FIELDS`; '' removes a field) to ``[datasheet]`` in
-    ``answerkey.toml`` and to the open workspace's configuration; returns ``{field: {"old", "new"}}`` of the
-    fields that changed."""
+@dataclass(frozen=True)
+class DatasheetEdit:
+    """An edit of the free text worked out but not yet written: the file's new text and what changed."""
+
+    path: Path
+    before: str
+    after: str
+    changes: dict[str, dict[str, str]]
+
+
+def plan_datasheet_text(workspace: Workspace, texts: Mapping[str, str]) -> DatasheetEdit:
+    """What writing ``texts`` (some of :data:`DATASHEET_FIELDS`; '' removes a field) to ``[datasheet]`` in
+    ``answerkey.toml`` would do, checked but not written (so a caller can record the edit first)."""
     unknown = sorted(set(texts) - set(DATASHEET_FIELDS))
     if unknown:
         raise ParameterError.invalid("datasheet field", f"one of {', '.join(DATASHEET_FIELDS)}", unknown[0])
@@ -52,11 +62,23 @@ def set_datasheet_text(workspace: Workspace, texts: Mapping[str, str]) -> dict[s
     old = dict(tomllib.loads(before).get("datasheet", {}))
     changes = {name: {"old": str(old.get(name, "")), "new": value} for name, value in clean.items()
                if str(old.get(name, "")) != value}
-    if after != before:
-        _replace_atomically(path, after)
-    merged = {str(k): str(v) for k, v in tomllib.loads(after).get("datasheet", {}).items()}
+    return DatasheetEdit(path, before, after, changes)
+
+
+def apply_datasheet_text(workspace: Workspace, edit: DatasheetEdit) -> None:
+    """Write a planned edit to the file (atomically) and to the open workspace's configuration."""
+    if edit.after != edit.before:
+        _replace_atomically(edit.path, edit.after)
+    merged = {str(k): str(v) for k, v in tomllib.loads(edit.after).get("datasheet", {}).items()}
     workspace.config = replace(workspace.config, datasheet=tuple(merged.items()))
-    return changes
+
+
+def set_datasheet_text(workspace: Workspace, texts: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Write ``texts`` to ``[datasheet]`` in ``answerkey.toml`` (:func:`plan_datasheet_text`, then
+    :func:`apply_datasheet_text`); returns ``{field: {"old", "new"}}`` of the fields that changed."""
+    edit = plan_datasheet_text(workspace, texts)
+    apply_datasheet_text(workspace, edit)
+    return edit.changes
 
 
 def rewrite_datasheet_table(text: str, texts: Mapping[str, str], path: Path | str = CONFIG_FILE) -> str:

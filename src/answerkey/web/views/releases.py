@@ -13,7 +13,13 @@ from sqlalchemy import Connection
 
 from answerkey.project.access import Principal
 from answerkey.project.datasheet import build_datasheet
-from answerkey.project.datasheet_text import DATASHEET_FIELDS, MAX_TEXT, datasheet_text, set_datasheet_text
+from answerkey.project.datasheet_text import (
+    DATASHEET_FIELDS,
+    MAX_TEXT,
+    apply_datasheet_text,
+    datasheet_text,
+    plan_datasheet_text,
+)
 from answerkey.project.releases import diff_releases, get_release, list_releases
 from answerkey.project.workspace import Workspace
 from answerkey.web.charts import bar_figure, grouped_bar_figure
@@ -102,18 +108,21 @@ def edit_datasheet(
     intended_uses: Annotated[str, Form(max_length=MAX_TEXT * 2)] = "",
     limitations: Annotated[str, Form(max_length=MAX_TEXT * 2)] = "",
 ) -> Response:
-    """Save the free text to ``[datasheet]`` in answerkey.toml (every release's datasheet shares it), audited."""
+    """Save the free text to ``[datasheet]`` in answerkey.toml (every release's datasheet shares it), audited: the
+    audit entry commits first and the file is replaced after, so no edit lands without its entry."""
     request.app.state.sessions.check_csrf(request, csrf_token)
     workspace: Workspace = request.app.state.workspace
     get_release(workspace, name)  # an unknown release is a 404, not a silent edit
     texts = dict(zip(DATASHEET_FIELDS, (motivation, intended_uses, limitations), strict=True))
 
+    edit = plan_datasheet_text(workspace, texts)
+
     def run(_connection: Connection) -> Outcome:
-        changes = set_datasheet_text(workspace, texts)
-        return Outcome(200, {"changed": sorted(changes)}, {"file": "answerkey.toml", "table": "datasheet",
-                                                          "release": name, "changes": changes})
+        return Outcome(200, {"changed": sorted(edit.changes)}, {"file": "answerkey.toml", "table": "datasheet",
+                                                               "release": name, "changes": edit.changes})
 
     request.app.state.writer.write(who, "datasheet.edit", "answerkey.toml [datasheet]", run)
+    apply_datasheet_text(workspace, edit)
     return RedirectResponse(f"/releases/{quote(name, safe='')}/datasheet?saved=true", status_code=303)
 
 
