@@ -43,8 +43,7 @@ def workspace_judgements(
     Labels of different schema versions mean different things, so they are never pooled.
     """
     version = schema_version or workspace.schema().version
-    with workspace.reading() as connection:
-        frame = reads.annotations_frame(connection, exclude_sources=workspace.config.exclude_sources)
+    frame = workspace.annotations()
     chosen = frame[(frame["schema_version"] == version) & frame["source"].isin(list(sources))]
     return latest_per_annotator(chosen)
 

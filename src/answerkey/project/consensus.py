@@ -22,12 +22,21 @@ def workspace_consensus(
     workspace: Workspace, method: str = "auto", schema_version: int | None = None
 ) -> tuple[str, pd.DataFrame]:
     """The method used and the consensus labels of the current schema version's judgements, with the
-    workspace's authority policy applied (adjudicated, then expert labels outrank the crowd by default)."""
-    judgements = workspace_judgements(workspace, schema_version, GROUND_TRUTH_SOURCES)
-    chosen = default_method(judgements[judgements["source"] != ADJUDICATED]) if method == "auto" else method
+    workspace's authority policy applied (adjudicated, then expert labels outrank the crowd by default).
+
+    Fitted again only when the annotations, the schema or the policy changed (:meth:`Workspace.derived`)."""
     labels = schema_labels(workspace, schema_version)
-    return chosen, consensus(judgements, chosen, labels=None if chosen == "majority" else labels,
-                             authority=workspace.config.authority)
+    key = (workspace.annotations_key(), workspace.config.exclude_sources, workspace.config.authority, method,
+           schema_version or workspace.schema().version, tuple(labels))
+
+    def fit() -> tuple[str, pd.DataFrame]:
+        judgements = workspace_judgements(workspace, schema_version, GROUND_TRUTH_SOURCES)
+        chosen = default_method(judgements[judgements["source"] != ADJUDICATED]) if method == "auto" else method
+        return chosen, consensus(judgements, chosen, labels=None if chosen == "majority" else labels,
+                                 authority=workspace.config.authority)
+
+    chosen, fitted = workspace.derived("consensus", key, fit)
+    return chosen, fitted.copy()
 
 
 def schema_labels(workspace: Workspace, schema_version: int | None) -> list[str]:

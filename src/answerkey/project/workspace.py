@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
+import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from answerkey.config import CONFIG_FILE, DEFAULT_CONFIG, STORE_DIR, WorkspaceConfig, find_workspace, load_config
 from answerkey.errors import WorkspaceError
 from answerkey.schema import LabelingSchema, dump_schema, load_schema
 from answerkey.schema.model import LabelDefinition, TaskKind
-from answerkey.store import open_engine
+from answerkey.store import open_engine, reads
+
+T = TypeVar("T")
 
 __all__ = ["STARTER_SCHEMA", "Workspace"]
 
@@ -41,6 +45,7 @@ class Workspace:
     engine: Engine
     _schema_cache: tuple[tuple[int, int, int], LabelingSchema] | None = field(
         default=None, init=False, repr=False, compare=False)
+    _derived: dict[str, tuple[Hashable, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
@@ -89,6 +94,33 @@ class Workspace:
         schema = load_schema(path)
         self._schema_cache = (key, schema)
         return schema
+
+    def annotations(self) -> pd.DataFrame:
+        """The store's standing annotations (:func:`reads.annotations_frame`, without the excluded sources), read
+        again only when they changed (see :meth:`annotations_key`)."""
+        excluded = self.config.exclude_sources
+
+        def read() -> pd.DataFrame:
+            with self.reading() as connection:
+                return reads.annotations_frame(connection, exclude_sources=excluded)
+
+        return self.derived("annotations", (self.annotations_key(), excluded), read).copy()
+
+    def annotations_key(self) -> tuple[int, int]:
+        """What changes whenever the annotations do: they are append-only, so every write raises their count."""
+        with self.reading() as connection:
+            return reads.annotations_state(connection)
+
+    def derived(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, kept under ``name`` until ``key`` changes: a server showing one review page after another
+        reads the annotations and fits the consensus once, not several times a page. The value is shared, so
+        callers hand out copies of anything mutable."""
+        cached = self._derived.get(name)
+        if cached is not None and cached[0] == key:
+            return cast(T, cached[1])
+        value = compute()
+        self._derived[name] = (key, value)
+        return value
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -15,6 +15,7 @@ __all__ = [
     "WITHDRAWN",
     "annotation_watermark",
     "annotations_frame",
+    "annotations_state",
     "counts",
     "item_id_lookup",
     "items_frame",
@@ -47,6 +48,14 @@ def item_id_lookup(connection: Connection) -> set[str]:
 def annotation_watermark(connection: Connection) -> int:
     """The highest annotation id so far (0 in an empty store)."""
     return int(connection.execute(select(func.coalesce(func.max(t.annotations.c.annotation_id), 0))).scalar_one())
+
+
+def annotations_state(connection: Connection) -> tuple[int, int]:
+    """How many annotations the store holds and the newest id: append-only, so any write changes the pair (the
+    count, since on PostgreSQL a judgement may commit with a lower id than one already seen)."""
+    a = t.annotations.c
+    count, newest = connection.execute(select(func.count(), func.coalesce(func.max(a.annotation_id), 0))).one()
+    return int(count), int(newest)
 
 
 def item_version(connection: Connection, item_id: str) -> int:
