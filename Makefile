@@ -45,6 +45,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_monitor.py
 	$(PY) benchmarks/bench_derive.py
 	$(PY) benchmarks/bench_api.py
+	$(PY) benchmarks/bench_review.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """The overview page: what the workspace holds, how far annotators agree, what the checks found, and the latest
-release and evaluation run. Each part is one library call; nothing is cached across requests (the slowest part,
-agreement, takes about a third of a second on the 5,000-item demo)."""
+release and evaluation run. Each part is one library call; agreement (the slowest, about a third of a second on
+the 5,000-item demo) is kept by the workspace until the annotations or the schema change."""
 
 from __future__ import annotations
 
@@ -58,13 +58,20 @@ def _agreement(workspace: Workspace) -> tuple[AgreementReport | None, list[str]]
     """Agreement among people on the current schema version (masi for label sets, as the CLI defaults), with
     the warnings a degenerate statistic raised; None when nobody has judged anything yet."""
     level = default_level(workspace)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            report = workspace_agreement(workspace, level)
-        except ValueError as exc:  # no judgements to compare: say so instead of failing the page
-            return None, [str(exc).split("\n")[0]]
-    return report, sorted({str(w.message) for w in caught})
+    schema = workspace.schema()
+
+    def measure() -> tuple[AgreementReport | None, list[str]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                report = workspace_agreement(workspace, level)
+            except ValueError as exc:  # no judgements to compare: say so instead of failing the page
+                return None, [str(exc).split("\n")[0]]
+        return report, sorted({str(w.message) for w in caught})
+
+    key = (workspace.annotations_key(), workspace.config.exclude_sources, level, schema.version,
+           tuple(schema.label_names))
+    return workspace.derived("overview agreement", key, measure)
 
 
 def _coefficients(report: AgreementReport | None) -> list[dict[str, Any]]:
