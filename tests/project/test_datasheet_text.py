@@ -9,10 +9,16 @@ from pathlib import Path
 import pytest
 
 from answerkey.config import DATABASE_URL_ENV, DEFAULT_CONFIG
-from answerkey.errors import ParameterError, WorkspaceError
+from answerkey.errors import ConflictError, ParameterError, WorkspaceError
 from answerkey.project import Workspace
 from answerkey.project.datasheet import build_datasheet
-from answerkey.project.datasheet_text import datasheet_text, rewrite_datasheet_table, set_datasheet_text
+from answerkey.project.datasheet_text import (
+    apply_datasheet_text,
+    datasheet_text,
+    plan_datasheet_text,
+    rewrite_datasheet_table,
+    set_datasheet_text,
+)
 from conftest import make_schema
 
 CONFIG = DEFAULT_CONFIG.format(name="tickets", store_dir=".answerkey")
@@ -74,6 +80,17 @@ def test_saving_the_same_text_changes_nothing(workspace: Workspace) -> None:
     before = (workspace.root / "answerkey.toml").stat().st_mtime_ns
     assert set_datasheet_text(workspace, {"motivation": "Route tickets."}) == {}
     assert (workspace.root / "answerkey.toml").stat().st_mtime_ns == before
+
+
+def test_an_edit_planned_before_another_process_changed_the_file_is_refused_and_keeps_that_change(
+        workspace: Workspace) -> None:
+    path = workspace.root / "answerkey.toml"
+    edit = plan_datasheet_text(workspace, {"motivation": "Route tickets."})
+    path.write_text(path.read_text() + "\n# a teammate's note\n")  # another process edits the file meanwhile
+    changed = path.read_text()
+    with pytest.raises(ConflictError, match="changed while the datasheet text was being saved"):
+        apply_datasheet_text(workspace, edit)
+    assert path.read_text() == changed
 
 
 @pytest.mark.parametrize(("texts", "message"), [

@@ -68,3 +68,13 @@ def test_the_consensus_follows_new_judgements_and_a_new_authority_policy(
     assert label_of("T1") == "technical"  # the expert outranks the crowd by default
     judged.config = replace(judged.config, authority=())
     assert label_of("T1") == "billing"  # without the policy the majority stands again
+
+
+def test_excluding_a_source_in_the_configuration_reads_the_annotations_again(
+        workspace: Workspace, items_csv: Path, tmp_path: Path) -> None:
+    judged = _judged(workspace, items_csv, tmp_path)
+    import_annotations(judged, write_text(tmp_path / "rules.csv",
+                                          "item_id,annotator_id,label,source\nT2,rule,account,synthetic\n"))
+    assert "synthetic" in set(judged.annotations()["source"])
+    judged.config = replace(judged.config, exclude_sources=("synthetic",))
+    assert "synthetic" not in set(judged.annotations()["source"])

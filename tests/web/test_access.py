@@ -132,6 +132,26 @@ def test_signing_out_ends_the_session_so_a_copied_cookie_no_longer_works(served_
     assert ended[0] is not None
 
 
+def test_signing_in_again_ends_the_browsers_earlier_session(served_sqlite: Served) -> None:
+    client = served_sqlite.client
+    _sign_in(served_sqlite, "viewer")
+    earlier = client.cookies[SESSION_COOKIE]
+    _sign_in(served_sqlite, "admin")
+    assert client.get("/api/tokens").status_code == 200
+    client.cookies.set(SESSION_COOKIE, earlier)
+    assert client.get("/api/status").status_code == 401
+
+
+def test_expired_sessions_are_deleted_when_a_session_opens(served_sqlite: Served) -> None:
+    sessions = served_sqlite.client.app.state.sessions  # type: ignore[attr-defined]
+    principal = authenticate(served_sqlite.workspace, served_sqlite.tokens["viewer"])
+    assert principal is not None
+    sessions.start(principal, now=datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=13))
+    sessions.start(principal)
+    with served_sqlite.workspace.reading() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(t.web_sessions)).scalar_one() == 1
+
+
 def test_a_sign_in_post_without_the_forms_token_is_refused_without_a_session(served_sqlite: Served) -> None:
     """Login CSRF: another site's form cannot sign this browser in with the attacker's token."""
     client = served_sqlite.client

@@ -73,11 +73,11 @@ def test_consensus_pages_every_judged_item_with_the_method_and_status_counts(ser
 
 def test_one_items_consensus_says_disputed_or_unlabeled(served: Served) -> None:
     viewer = served.auth("viewer")
-    assert ok(served.client.get("/api/items/T3/consensus", headers=viewer))["status"] == "disputed"
+    assert ok(served.client.get("/api/consensus/T3", headers=viewer))["status"] == "disputed"
     ok(served.client.post("/api/items", json=[{"item_id": "T8", "payload": {}}], headers=served.auth("reviewer")), 201)
-    body = ok(served.client.get("/api/items/T8/consensus", headers=viewer))
+    body = ok(served.client.get("/api/consensus/T8", headers=viewer))
     assert (body["label"], body["status"]) == (None, "unlabeled")
-    assert served.client.get("/api/items/T99/consensus", headers=viewer).status_code == 404
+    assert served.client.get("/api/consensus/T99", headers=viewer).status_code == 404
 
 
 def test_recorded_findings_are_listed_by_check_prefix_and_severity(served: Served) -> None:

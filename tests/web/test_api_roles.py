@@ -24,7 +24,7 @@ ROLE_OF: dict[tuple[str, str], str] = {
     ("POST", "/api/annotations"): "annotator",
     ("POST", "/api/items/{item_id}/annotations"): "annotator",
     ("GET", "/api/consensus"): "viewer",
-    ("GET", "/api/items/{item_id}/consensus"): "viewer",
+    ("GET", "/api/consensus/{item_id}"): "viewer",
     ("GET", "/api/findings"): "viewer",
     ("GET", "/api/releases"): "viewer",
     ("POST", "/api/releases"): "admin",

@@ -35,9 +35,9 @@ def test_an_item_whose_id_holds_slashes_is_found_by_the_item_route(with_slashed_
 
 def test_the_routes_under_a_slashed_item_are_not_taken_for_its_id(with_slashed_item: Served) -> None:
     served, path = with_slashed_item, quote(ITEM, safe="")
-    consensus = served.client.get(f"/api/items/{path}/consensus", headers=served.auth("viewer")).json()
+    consensus = served.client.get(f"/api/consensus/{path}", headers=served.auth("viewer")).json()
     assert (consensus["item_id"], consensus["status"]) == (ITEM, "disputed")
-    assert served.client.get("/api/items/T3/consensus", headers=served.auth("viewer")).json()["item_id"] == "T3"
+    assert served.client.get("/api/consensus/T3", headers=served.auth("viewer")).json()["item_id"] == "T3"
     added = served.client.post(f"/api/items/{path}/annotations", headers=served.auth("annotator"),
                                json={"label": "billing"})
     assert added.status_code == 201, added.text
@@ -46,7 +46,7 @@ def test_the_routes_under_a_slashed_item_are_not_taken_for_its_id(with_slashed_i
     decided = served.client.post(f"/api/items/{path}/adjudication", headers=served.auth("reviewer"),
                                  json={"label": "technical", "expected_version": review["version"]})
     assert decided.status_code == 201, decided.text
-    after = served.client.get(f"/api/items/{path}/consensus", headers=served.auth("viewer")).json()
+    after = served.client.get(f"/api/consensus/{path}", headers=served.auth("viewer")).json()
     assert after["label"] == "technical"
 
 
@@ -63,3 +63,28 @@ def test_a_reviewer_decides_a_slashed_item_on_its_page(with_slashed_item: Served
     assert f"decided={quote(ITEM, safe='')}" in response.headers["location"]
     decided = served.client.get(f"/review/{ITEM}", headers=HTML)
     assert re.search(r'id="consensus-label">billing<', decided.text)
+
+
+def test_an_item_id_that_ends_like_a_route_under_an_item_is_still_its_own_item(served_sqlite: Served) -> None:
+    served = served_sqlite
+    rows = [{"item_id": "reports", "payload": {"n": 1}}, {"item_id": "reports/consensus", "payload": {"n": 2}},
+            {"item_id": "reports/annotations", "payload": {"n": 3}}]
+    assert served.client.post("/api/items", json=rows, headers=served.auth("reviewer")).status_code == 201
+    viewer = served.auth("viewer")
+    for item_id, n in (("reports/consensus", 2), ("reports/annotations", 3), ("reports", 1)):
+        for path in (item_id, quote(item_id, safe="")):
+            body = served.client.get(f"/api/items/{path}", headers=viewer).json()
+            assert (body["item_id"], body["payload"]) == (item_id, {"n": n}), path
+        assert served.client.get(f"/api/consensus/{quote(item_id, safe='')}", headers=viewer).json()["item_id"] \
+            == item_id
+    added = served.client.post("/api/items/reports/annotations/annotations", headers=served.auth("annotator"),
+                               json={"label": "billing"})
+    assert added.status_code == 201, added.text
+    assert served.client.get("/api/items/reports%2Fannotations", headers=viewer).json()["annotations"] == 1
+    assert served.client.get("/api/items/reports", headers=viewer).json()["annotations"] == 0
+
+
+def test_the_review_path_with_a_trailing_slash_is_the_queue(served_sqlite: Served) -> None:
+    sign_in(served_sqlite, "viewer")
+    response = served_sqlite.client.get("/review/", headers=HTML, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (308, "/review")

@@ -25,18 +25,20 @@ def workspace_consensus(
     workspace's authority policy applied (adjudicated, then expert labels outrank the crowd by default).
 
     Fitted again only when the annotations, the schema or the policy changed (:meth:`Workspace.derived`)."""
-    labels = schema_labels(workspace, schema_version)
+    current = workspace.schema()  # read once: the key and the fit must be of the same version
+    version = schema_version or current.version
+    labels = current.label_names if version == current.version else schema_labels(workspace, version)
     key = (workspace.annotations_key(), workspace.config.exclude_sources, workspace.config.authority, method,
-           schema_version or workspace.schema().version, tuple(labels))
+           version, tuple(labels))
 
     def fit() -> tuple[str, pd.DataFrame]:
-        judgements = workspace_judgements(workspace, schema_version, GROUND_TRUTH_SOURCES)
+        judgements = workspace_judgements(workspace, version, GROUND_TRUTH_SOURCES)
         chosen = default_method(judgements[judgements["source"] != ADJUDICATED]) if method == "auto" else method
         return chosen, consensus(judgements, chosen, labels=None if chosen == "majority" else labels,
                                  authority=workspace.config.authority)
 
     chosen, fitted = workspace.derived("consensus", key, fit)
-    return chosen, fitted.copy()
+    return chosen, fitted.copy(deep=False)
 
 
 def schema_labels(workspace: Workspace, schema_version: int | None) -> list[str]:

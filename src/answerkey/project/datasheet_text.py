@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -19,15 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from answerkey.config import CONFIG_FILE
-from answerkey.errors import ParameterError, WorkspaceError
+from answerkey.errors import ConflictError, ParameterError, WorkspaceError
 from answerkey.project.workspace import Workspace
 
-__all__ = ["DATASHEET_FIELDS", "MAX_TEXT", "DatasheetEdit", "apply_datasheet_text", "datasheet_text",
-           "plan_datasheet_text", "rewrite_datasheet_table", "set_datasheet_text"]
+__all__ = ["DATASHEET_FIELDS", "EDITS", "MAX_TEXT", "DatasheetEdit", "apply_datasheet_text", "check_unchanged",
+           "datasheet_text", "plan_datasheet_text", "rewrite_datasheet_table", "set_datasheet_text"]
 
 DATASHEET_FIELDS = ("motivation", "intended_uses", "limitations")
 """The free-text answers of a datasheet, in the order the datasheet asks them."""
 MAX_TEXT = 10_000
+EDITS = threading.Lock()
+"""One edit of the file at a time in this process, from reading it to replacing it."""
 HEADER = re.compile(r"^\s*\[\s*datasheet\s*\]\s*(#.*)?$")
 ANY_HEADER = re.compile(r"^\s*\[")
 ASSIGNMENT = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -65,9 +68,18 @@ def plan_datasheet_text(workspace: Workspace, texts: Mapping[str, str]) -> Datas
     return DatasheetEdit(path, before, after, changes)
 
 
+def check_unchanged(edit: DatasheetEdit) -> None:
+    """Refuse an edit planned from a file that has changed since (another process wrote it): saving it would
+    overwrite that change with a stale copy."""
+    if edit.path.read_text(encoding="utf-8") != edit.before:
+        raise ConflictError(f"{edit.path} changed while the datasheet text was being saved; reload and save again")
+
+
 def apply_datasheet_text(workspace: Workspace, edit: DatasheetEdit) -> None:
-    """Write a planned edit to the file (atomically) and to the open workspace's configuration."""
+    """Write a planned edit to the file (atomically, refused if the file changed since it was planned) and to
+    the open workspace's configuration."""
     if edit.after != edit.before:
+        check_unchanged(edit)
         _replace_atomically(edit.path, edit.after)
     merged = {str(k): str(v) for k, v in tomllib.loads(edit.after).get("datasheet", {}).items()}
     workspace.config = replace(workspace.config, datasheet=tuple(merged.items()))
@@ -76,8 +88,9 @@ def apply_datasheet_text(workspace: Workspace, edit: DatasheetEdit) -> None:
 def set_datasheet_text(workspace: Workspace, texts: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """Write ``texts`` to ``[datasheet]`` in ``answerkey.toml`` (:func:`plan_datasheet_text`, then
     :func:`apply_datasheet_text`); returns ``{field: {"old", "new"}}`` of the fields that changed."""
-    edit = plan_datasheet_text(workspace, texts)
-    apply_datasheet_text(workspace, edit)
+    with EDITS:
+        edit = plan_datasheet_text(workspace, texts)
+        apply_datasheet_text(workspace, edit)
     return edit.changes
 
 

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from answerkey.project.access import Principal
 from answerkey.project.workspace import Workspace
@@ -22,9 +22,11 @@ def _hash(key: str) -> str:
 
 
 def open_session(connection: Connection, token_id: int, seconds: int, now: datetime | None = None) -> str:
-    """Open a session for the token ``token_id`` lasting ``seconds``; the new session key (shown once)."""
+    """Open a session for the token ``token_id`` lasting ``seconds``; the new session key (shown once). Sessions
+    that have expired are deleted then, so the table holds at most one session lifetime of sign-ins."""
     key = secrets.token_urlsafe(32)
     started = now or writes.utcnow()
+    connection.execute(delete(t.web_sessions).where(t.web_sessions.c.expires_at < started))  # bounded table
     connection.execute(t.web_sessions.insert().values(
         session_hash=_hash(key), token_id=token_id, created_at=started,
         expires_at=started + timedelta(seconds=seconds)))

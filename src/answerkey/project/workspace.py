@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class Workspace:
     _schema_cache: tuple[tuple[int, int, int], LabelingSchema] | None = field(
         default=None, init=False, repr=False, compare=False)
     _derived: dict[str, tuple[Hashable, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _derived_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
@@ -104,7 +106,7 @@ class Workspace:
             with self.reading() as connection:
                 return reads.annotations_frame(connection, exclude_sources=excluded)
 
-        return self.derived("annotations", (self.annotations_key(), excluded), read).copy()
+        return self.derived("annotations", (self.annotations_key(), excluded), read).copy(deep=False)
 
     def annotations_key(self) -> tuple[int, int]:
         """What changes whenever the annotations do: they are append-only, so every write raises their count."""
@@ -118,8 +120,12 @@ class Workspace:
         cached = self._derived.get(name)
         if cached is not None and cached[0] == key:
             return cast(T, cached[1])
-        value = compute()
-        self._derived[name] = (key, value)
+        with self._derived_locks.setdefault(name, threading.Lock()):  # one computes, the others wait for it
+            cached = self._derived.get(name)
+            if cached is not None and cached[0] == key:
+                return cast(T, cached[1])
+            value = compute()
+            self._derived[name] = (key, value)
         return value
 
     @contextmanager

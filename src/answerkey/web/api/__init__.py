@@ -17,8 +17,9 @@ from answerkey.web.api import (
 
 __all__ = ["ROUTERS"]
 
-# An item id may hold "/", so item routes take the rest of the path: the routes under /items/{id}/... come
-# before items' own GET /items/{id}, which would otherwise take "T3/consensus" for an item id.
+# An item id may hold "/", so item routes take the rest of the path (Starlette decodes %2F before routing). No
+# two can then take the same path: GET /items/{id} has no GET route under it (one item's consensus is
+# /consensus/{id}), and the POST routes under an item end in a fixed word that the match anchors to the end.
 ROUTERS: tuple[APIRouter, ...] = (
     status.router,
     annotations.router,

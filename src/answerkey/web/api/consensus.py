@@ -52,7 +52,7 @@ def consensus(
     return paged(records(window) or [], len(labels), page, method=chosen, status_counts=counts)
 
 
-@router.get("/items/{item_id:path}/consensus", summary="One item's consensus label",
+@router.get("/consensus/{item_id:path}", summary="One item's consensus label",
             response_description="The item's label, confidence and status (unlabeled when nobody judged it)",
             responses=errors(404))
 def item_consensus(

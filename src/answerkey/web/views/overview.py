@@ -64,11 +64,12 @@ def _agreement(workspace: Workspace) -> tuple[AgreementReport | None, list[str]]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                report = workspace_agreement(workspace, level)
+                report = workspace_agreement(workspace, level, schema_version=schema.version)
             except ValueError as exc:  # no judgements to compare: say so instead of failing the page
                 return None, [str(exc).split("\n")[0]]
         return report, sorted({str(w.message) for w in caught})
 
+    # (the warnings are caught process-wide: the workspace's lock keeps two overviews from measuring at once)
     key = (workspace.annotations_key(), workspace.config.exclude_sources, level, schema.version,
            tuple(schema.label_names))
     return workspace.derived("overview agreement", key, measure)

@@ -43,6 +43,12 @@ def queue(request: Request, _who: Annotated[Principal, Depends(require("viewer")
     return render(request, "review_done.html", decided=decided)
 
 
+@router.get("/review/", include_in_schema=False)
+def queue_with_slash(_who: Annotated[Principal, Depends(require("viewer"))]) -> Response:
+    """``/review/`` is the queue, not an item with an empty id."""
+    return RedirectResponse("/review", status_code=308)
+
+
 @router.get("/review/{item_id:path}", response_class=HTMLResponse)
 def item_page(request: Request, item_id: ItemId, who: Annotated[Principal, Depends(require("viewer"))],
               decided: Annotated[str | None, Query(max_length=255)] = None) -> Response:
