@@ -99,6 +99,12 @@ def add_outcomes(
 PredictionId = Annotated[str | None, Query(max_length=255, description="Only this prediction.")]
 
 
+def _log_page(request: Request, kind: str, page: Page, prediction_id: str | None) -> dict[str, Any]:
+    rows, total = log_rows(request.app.state.workspace, kind, limit=page.limit, offset=page.offset,
+                           prediction_id=prediction_id)
+    return paged(rows, total, page)
+
+
 @router.get("/predictions", summary="The prediction log in time order, in pages",
             response_description="A page of predictions with every column of the log", responses=errors())
 def predictions(
@@ -108,9 +114,7 @@ def predictions(
     prediction_id: PredictionId = None,
 ) -> dict[str, Any]:
     """Read through DuckDB over the Parquet parts, columns matched by name."""
-    rows, total = log_rows(request.app.state.workspace, "predictions", limit=page.limit, offset=page.offset,
-                           prediction_id=prediction_id)
-    return paged(rows, total, page)
+    return _log_page(request, "predictions", page, prediction_id)
 
 
 @router.get("/outcomes", summary="The outcomes in order of observation, in pages",
@@ -122,6 +126,4 @@ def outcomes(
     prediction_id: PredictionId = None,
 ) -> dict[str, Any]:
     """Read through DuckDB over the Parquet parts."""
-    rows, total = log_rows(request.app.state.workspace, "outcomes", limit=page.limit, offset=page.offset,
-                           prediction_id=prediction_id)
-    return paged(rows, total, page)
+    return _log_page(request, "outcomes", page, prediction_id)
