@@ -199,6 +199,17 @@ def test_the_releases_page_lists_every_release_newest_first(demo: Demo, viewer: 
     assert [row[4] for row in rows] == [f"{r['item_count']:,}" for r in releases]
 
 
+
+def test_the_compare_form_opens_the_diff_of_the_two_newest_releases(demo: Demo, viewer: TestClient) -> None:
+    page = get(viewer, "/releases")
+    newest, second = [r["name"] for r in reversed(list_releases(demo.workspace))][:2]
+    assert re.search(rf'<select id="old" name="old">.*?<option value="{second}" selected>', page)
+    assert re.search(rf'<select id="new" name="new">.*?<option value="{newest}" selected>', page)
+    followed = viewer.get(f"/releases/diff?old={second}&new={newest}", follow_redirects=True)
+    assert followed.status_code == 200
+    assert followed.url.path == f"/releases/{second}/diff/{newest}"
+
+
 def test_a_release_page_shows_its_hash_and_its_status_and_label_counts(demo: Demo, viewer: TestClient) -> None:
     name = list_releases(demo.workspace)[-1]["name"]
     summary = get_release(demo.workspace, name).summary()
