@@ -5,7 +5,7 @@ The workspace is the demo's (5,000 tickets, 20,797 judgements under two schema v
 decides ``--decisions`` items in queue order, as the page does it: open the item (``GET /review/{id}``), post
 the decision with the page's CSRF token and item version (``POST /review/{id}``, which records it and answers
 with the next item), then open that next item. Every decision changes the store, so every "decide" step finds
-the consensus stale and fits it again; the page that follows reuses it.
+the consensus stale and brings it up to date; the page that follows reuses it.
 
 No peer: a labeling tool's review screen (Label Studio, Argilla) is a different server over a different store.
 The floor is the cheapest signed-in request on the same server, ``GET /api/status``; the ratios say what a page

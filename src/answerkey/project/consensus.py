@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from answerkey.project.agreement import workspace_judgements
 from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import ADJUDICATED, METHODS, consensus, default_method
+from answerkey.quality.aggregation.authority import authority_labels, overrule
+from answerkey.quality.aggregation.consensus import crowd_consensus
+from answerkey.quality.aggregation.majority import latest_per_annotator
 from answerkey.store import reads
 
 __all__ = ["MethodScore", "compare_methods", "schema_labels", "workspace_consensus"]
@@ -32,10 +37,16 @@ def workspace_consensus(
            version, tuple(labels))
 
     def fit() -> tuple[str, pd.DataFrame]:
+        """:func:`consensus` in its two steps, the crowd model kept apart: adjudications never enter it, so
+        deciding an item only applies the policy again, on the fit the crowd's judgements already had."""
         judgements = workspace_judgements(workspace, version, GROUND_TRUTH_SOURCES)
-        chosen = default_method(judgements[judgements["source"] != ADJUDICATED]) if method == "auto" else method
-        return chosen, consensus(judgements, chosen, labels=None if chosen == "majority" else labels,
-                                 authority=workspace.config.authority)
+        crowd = latest_per_annotator(judgements[judgements["source"] != ADJUDICATED])
+        chosen = default_method(crowd) if method == "auto" else method
+        votes = hashlib.blake2b(crowd["annotation_id"].to_numpy(np.int64).tobytes(), digest_size=16).digest()
+        fitted = workspace.derived("crowd consensus", (votes, chosen, version, tuple(labels)), lambda: crowd_consensus(
+            crowd, chosen, None if chosen == "majority" else labels))
+        authority = workspace.config.authority
+        return chosen, overrule(fitted, authority_labels(judgements, authority)) if authority else fitted
 
     chosen, fitted = workspace.derived("consensus", key, fit)
     return chosen, fitted.copy(deep=False)

@@ -13,6 +13,7 @@ from answerkey.store import tables as t
 
 __all__ = [
     "WITHDRAWN",
+    "annotation_records",
     "annotation_watermark",
     "annotations_frame",
     "annotations_state",
@@ -72,11 +73,22 @@ def annotations_frame(
 ) -> pd.DataFrame:
     """Annotations in recording order, optionally only those up to annotation id ``up_to``, without what was
     withdrawn by then (:func:`without_withdrawn`)."""
+    return without_withdrawn(annotation_records(connection, up_to=up_to, exclude_sources=exclude_sources))
+
+
+def annotation_records(
+    connection: Connection, *, after: int | None = None, up_to: int | None = None,
+    exclude_sources: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Annotations as recorded (withdrawals and what they withdrew included), in recording order; only those
+    with an id above ``after`` and up to ``up_to`` when given."""
     a = t.annotations.c
     query = select(
         a.annotation_id, a.item_id, a.annotator_id, a.label, a.source, a.schema_version, a.created_at,
         a.confidence, a.note,
     ).order_by(a.annotation_id)
+    if after is not None:
+        query = query.where(a.annotation_id > after)
     if up_to is not None:
         query = query.where(a.annotation_id <= up_to)
     if exclude_sources:
@@ -87,7 +99,7 @@ def annotations_frame(
         frame = pd.DataFrame(columns=list(result.keys()))
     frame["created_at"] = pd.to_datetime(frame["created_at"])
     frame["confidence"] = frame["confidence"].astype(float)
-    return without_withdrawn(frame)
+    return frame
 
 
 WITHDRAWN = ""

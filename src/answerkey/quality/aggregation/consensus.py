@@ -15,7 +15,7 @@ from answerkey.quality.aggregation.majority import latest_per_annotator, majorit
 from answerkey.quality.aggregation.weighted import weighted_majority
 from answerkey.quality.agreement._data import long_frame
 
-__all__ = ["METHODS", "consensus", "default_method"]
+__all__ = ["METHODS", "consensus", "crowd_consensus", "default_method"]
 
 METHODS = ("majority", "weighted-majority", "dawid-skene", "one-coin", "glad")
 
