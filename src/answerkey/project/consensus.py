@@ -43,8 +43,9 @@ def workspace_consensus(
         crowd = latest_per_annotator(judgements[judgements["source"] != ADJUDICATED])
         chosen = default_method(crowd) if method == "auto" else method
         votes = hashlib.blake2b(crowd["annotation_id"].to_numpy(np.int64).tobytes(), digest_size=16).digest()
-        fitted = workspace.derived("crowd consensus", (votes, chosen, version, tuple(labels)), lambda: crowd_consensus(
-            crowd, chosen, None if chosen == "majority" else labels))
+        given = None if chosen == "majority" else labels
+        fitted = workspace.derived("crowd consensus", (votes, chosen, version, tuple(labels)),
+                                   lambda: crowd_consensus(crowd, chosen, given))
         authority = workspace.config.authority
         return chosen, overrule(fitted, authority_labels(judgements, authority)) if authority else fitted
 

@@ -14,7 +14,7 @@ import re
 import tempfile
 import threading
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,13 @@ from answerkey.config import CONFIG_FILE
 from answerkey.errors import ConflictError, ParameterError, WorkspaceError
 from answerkey.project.workspace import Workspace
 
-__all__ = ["DATASHEET_FIELDS", "EDITS", "MAX_TEXT", "DatasheetEdit", "apply_datasheet_text", "check_unchanged",
-           "datasheet_text", "plan_datasheet_text", "rewrite_datasheet_table", "set_datasheet_text"]
+__all__ = ["DATASHEET_FIELDS", "MAX_TEXT", "DatasheetEdit", "apply_datasheet_text", "datasheet_text",
+           "plan_datasheet_text", "rewrite_datasheet_table", "set_datasheet_text"]
 
 DATASHEET_FIELDS = ("motivation", "intended_uses", "limitations")
 """The free-text answers of a datasheet, in the order the datasheet asks them."""
 MAX_TEXT = 10_000
-EDITS = threading.Lock()
+_EDITS = threading.Lock()
 """One edit of the file at a time in this process, from reading it to replacing it."""
 HEADER = re.compile(r"^\s*\[\s*datasheet\s*\]\s*(#.*)?$")
 ANY_HEADER = re.compile(r"^\s*\[")
@@ -68,7 +68,7 @@ def plan_datasheet_text(workspace: Workspace, texts: Mapping[str, str]) -> Datas
     return DatasheetEdit(path, before, after, changes)
 
 
-def check_unchanged(edit: DatasheetEdit) -> None:
+def _check_unchanged(edit: DatasheetEdit) -> None:
     """Refuse an edit planned from a file that has changed since (another process wrote it): saving it would
     overwrite that change with a stale copy."""
     if edit.path.read_text(encoding="utf-8") != edit.before:
@@ -79,17 +79,26 @@ def apply_datasheet_text(workspace: Workspace, edit: DatasheetEdit) -> None:
     """Write a planned edit to the file (atomically, refused if the file changed since it was planned) and to
     the open workspace's configuration."""
     if edit.after != edit.before:
-        check_unchanged(edit)
+        _check_unchanged(edit)
         _replace_atomically(edit.path, edit.after)
     merged = {str(k): str(v) for k, v in tomllib.loads(edit.after).get("datasheet", {}).items()}
     workspace.config = replace(workspace.config, datasheet=tuple(merged.items()))
 
 
-def set_datasheet_text(workspace: Workspace, texts: Mapping[str, str]) -> dict[str, dict[str, str]]:
+def set_datasheet_text(
+    workspace: Workspace, texts: Mapping[str, str], record: Callable[[DatasheetEdit], None] | None = None,
+) -> dict[str, dict[str, str]]:
     """Write ``texts`` to ``[datasheet]`` in ``answerkey.toml`` (:func:`plan_datasheet_text`, then
-    :func:`apply_datasheet_text`); returns ``{field: {"old", "new"}}`` of the fields that changed."""
-    with EDITS:
+    :func:`apply_datasheet_text`); returns ``{field: {"old", "new"}}`` of the fields that changed.
+
+    ``record`` (an audit entry's transaction) runs between the two, after a last check that the file is as
+    planned: a failed record leaves the file alone, so no edit lands without its entry. One edit at a time in
+    this process, from reading the file to replacing it, so each entry's "old" text is true."""
+    with _EDITS:
         edit = plan_datasheet_text(workspace, texts)
+        if record is not None:
+            _check_unchanged(edit)
+            record(edit)
         apply_datasheet_text(workspace, edit)
     return edit.changes
 

@@ -48,7 +48,7 @@ class Workspace:
         default=None, init=False, repr=False, compare=False)
     _derived: dict[str, tuple[Hashable, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _derived_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _records_cache: tuple[tuple[int, int], tuple[str, ...], pd.DataFrame] | None = field(
+    _records_cache: tuple[tuple[str, ...], tuple[int, int], pd.DataFrame] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     @property
@@ -103,39 +103,17 @@ class Workspace:
         """The store's standing annotations (:func:`reads.annotations_frame`, without the excluded sources).
 
         Kept between calls: when the annotations changed, only the rows recorded since are read and appended
-        (see :meth:`_records`), so a server deciding one item after another does not read the table again.
+        (:func:`reads.refreshed_records`), so a server deciding one item after another does not read the table
+        again.
         """
         excluded = self.config.exclude_sources
-        with self._derived_locks.setdefault("annotation records", threading.Lock()):
-            state, records = self._records(excluded)
+        with self._derived_locks.setdefault("annotation records", threading.Lock()), self.reading() as connection:
+            cached = self._records_cache
+            earlier = cached[1:] if cached is not None and cached[0] == excluded else None
+            state, records = reads.refreshed_records(connection, earlier, excluded)
+            self._records_cache = (excluded, state, records)
         standing = self.derived("annotations", (state, excluded), lambda: reads.without_withdrawn(records))
         return standing.copy(deep=False)
-
-    def _records(self, excluded: tuple[str, ...]) -> tuple[tuple[int, int], pd.DataFrame]:
-        """The annotations as recorded (without the excluded sources) and the store state ``(count, newest id)``
-        they hold at least. The rows above the newest id read last are appended when they are all that was added
-        (the count says so); a row that committed late under a lower id (PostgreSQL) means a whole read."""
-        with self.reading() as connection:
-            cached = self._records_cache
-            if cached is not None and cached[1] == excluded:
-                (count, newest), _, records = cached
-                added = reads.annotation_records(connection, after=newest)
-                now = reads.annotations_state(connection)
-                if count + len(added) == now[0]:
-                    if len(added):
-                        kept = added[~added["source"].isin(list(excluded))]
-                        records = pd.concat([records, kept], ignore_index=True)
-                        records = records.drop_duplicates("annotation_id", keep="first")
-                        if not records["annotation_id"].is_monotonic_increasing:
-                            records = records.sort_values("annotation_id", kind="stable")
-                        records = records.reset_index(drop=True)
-                    state = (now[0], max(newest, int(added["annotation_id"].max()) if len(added) else newest))
-                    self._records_cache = (state, excluded, records)
-                    return state, records
-            state = reads.annotations_state(connection)  # before the read: the frame holds at least this
-            records = reads.annotation_records(connection, exclude_sources=excluded)
-        self._records_cache = (state, excluded, records)
-        return state, records
 
     def annotations_key(self) -> tuple[int, int]:
         """What changes whenever the annotations do: they are append-only, so every write raises their count."""

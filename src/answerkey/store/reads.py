@@ -20,6 +20,7 @@ __all__ = [
     "counts",
     "item_id_lookup",
     "items_frame",
+    "refreshed_records",
     "release_labels_frame",
     "release_row",
     "release_rows",
@@ -100,6 +101,28 @@ def annotation_records(
     frame["created_at"] = pd.to_datetime(frame["created_at"])
     frame["confidence"] = frame["confidence"].astype(float)
     return frame
+
+
+def refreshed_records(
+    connection: Connection, earlier: tuple[tuple[int, int], pd.DataFrame] | None, exclude_sources: tuple[str, ...],
+) -> tuple[tuple[int, int], pd.DataFrame]:
+    """:func:`annotation_records` brought up to date, with the store state ``(count, newest id)`` they hold at
+    least. From an ``earlier`` read, only the rows above its newest id are read and appended when they are all
+    that was added (the count says so); a row that committed late under a lower id (PostgreSQL) means a whole
+    read."""
+    if earlier is not None:
+        (count, newest), records = earlier
+        added = annotation_records(connection, after=newest)
+        now = annotations_state(connection)
+        if count + len(added) == now[0]:
+            if len(added):
+                kept = added[~added["source"].isin(list(exclude_sources))]
+                # a whole read may already hold rows above the state it was taken at
+                records = pd.concat([records, kept], ignore_index=True).drop_duplicates("annotation_id")
+                records = records.sort_values("annotation_id", kind="stable").reset_index(drop=True)
+            return now, records
+    state = annotations_state(connection)  # taken before the read: the frame holds at least this
+    return state, annotation_records(connection, exclude_sources=exclude_sources)
 
 
 WITHDRAWN = ""

@@ -48,9 +48,7 @@ class Sessions:
 
     def _verified(self, signed: str) -> str | None:
         body, _, signature = signed.rpartition(".")
-        if not body or not hmac.compare_digest(self._sign(body).encode(), signature.encode("utf-8", "replace")):
-            return None
-        return body
+        return body if body and _matches(self._sign(body), signature) else None
 
     def start(self, principal: Principal, now: datetime | None = None) -> str:
         """Open a session for ``principal`` for :data:`SESSION_SECONDS` from ``now``; the cookie that carries it."""
@@ -63,9 +61,10 @@ class Sessions:
         key = self._verified(cookie)
         return session_principal(self.workspace, key) if key else None
 
-    def end(self, cookie: str) -> None:
-        """End the cookie's session in the store: the cookie, copied or not, no longer signs anyone in."""
-        key = self._verified(cookie)
+    def end(self, request: Request) -> None:
+        """End the session of the request's cookie in the store: the cookie, copied or not, no longer signs anyone
+        in."""
+        key = self._verified(request.cookies.get(SESSION_COOKIE, ""))
         if key:
             with self.writer.transaction() as connection:
                 end_session(connection, key)
@@ -77,7 +76,7 @@ class Sessions:
     def check_csrf(self, request: Request, sent: str | None) -> None:
         """Refuse a cookie-authenticated write whose CSRF token is missing or wrong."""
         cookie = request.cookies.get(SESSION_COOKIE, "")
-        if not sent or not hmac.compare_digest(self.csrf_token(cookie).encode(), sent.encode("utf-8", "replace")):
+        if not sent or not _matches(self.csrf_token(cookie), sent):
             raise ApiError(403, "missing or wrong CSRF token; reload the page and try again")
 
     def sign_in_nonce(self, request: Request) -> str:
@@ -95,8 +94,12 @@ class Sessions:
     def sign_in_allowed(self, request: Request, sent: str) -> bool:
         """Whether a sign-in post carries the token that matches the browser's sign-in cookie."""
         nonce = request.cookies.get(SIGN_IN_COOKIE, "")
-        return bool(nonce and sent) and hmac.compare_digest(self.sign_in_csrf(nonce).encode(),
-                                                            sent.encode("utf-8", "replace"))
+        return bool(nonce and sent) and _matches(self.sign_in_csrf(nonce), sent)
+
+
+def _matches(expected: str, sent: str) -> bool:
+    """A constant-time comparison of what the server expects with what the client sent (any text)."""
+    return hmac.compare_digest(expected.encode(), sent.encode("utf-8", "replace"))
 
 
 def _secret(path: Path) -> bytes:

@@ -9,18 +9,15 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Connection
 
 from answerkey.project.access import Principal
 from answerkey.project.datasheet import build_datasheet
 from answerkey.project.datasheet_text import (
     DATASHEET_FIELDS,
-    EDITS,
     MAX_TEXT,
-    apply_datasheet_text,
-    check_unchanged,
+    DatasheetEdit,
     datasheet_text,
-    plan_datasheet_text,
+    set_datasheet_text,
 )
 from answerkey.project.releases import diff_releases, get_release, list_releases
 from answerkey.project.workspace import Workspace
@@ -117,16 +114,12 @@ def edit_datasheet(
     get_release(workspace, name)  # an unknown release is a 404, not a silent edit
     texts = dict(zip(DATASHEET_FIELDS, (motivation, intended_uses, limitations), strict=True))
 
-    with EDITS:  # one edit at a time from reading the file to replacing it, so the audit's "old" is true
-        edit = plan_datasheet_text(workspace, texts)
+    def record(edit: DatasheetEdit) -> None:
+        outcome = Outcome(200, {"changed": sorted(edit.changes)}, {"file": "answerkey.toml", "table": "datasheet",
+                                                                  "release": name, "changes": edit.changes})
+        request.app.state.writer.write(who, "datasheet.edit", "answerkey.toml [datasheet]", lambda _c: outcome)
 
-        def run(_connection: Connection) -> Outcome:
-            check_unchanged(edit)  # another process's edit since: 409, nothing audited
-            return Outcome(200, {"changed": sorted(edit.changes)}, {"file": "answerkey.toml", "table": "datasheet",
-                                                                   "release": name, "changes": edit.changes})
-
-        request.app.state.writer.write(who, "datasheet.edit", "answerkey.toml [datasheet]", run)
-        apply_datasheet_text(workspace, edit)
+    set_datasheet_text(workspace, texts, record)
     return RedirectResponse(f"/releases/{quote(name, safe='')}/datasheet?saved=true", status_code=303)
 
 

@@ -53,7 +53,7 @@ def sign_in(request: Request, token: Annotated[str, Form(max_length=200)] = "",
     principal = authenticate(request.app.state.workspace, token.strip())
     if principal is None:
         return _sign_in_form(request, next, status=401, failed="That token is not valid (unknown or revoked).")
-    sessions.end(request.cookies.get(SESSION_COOKIE, ""))  # a browser has one session: the one it had ends
+    sessions.end(request)  # a browser has one session: the one it had ends
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, sessions.start(principal), max_age=SESSION_SECONDS,
                         httponly=True, samesite="lax", secure=request.app.state.secure_cookies, path="/")
@@ -66,7 +66,7 @@ def sign_out(request: Request, who: Annotated[Principal, Depends(require("viewer
     """End the session in the store, so a copy of the cookie no longer works (the form carries the CSRF token)."""
     sessions: Sessions = request.app.state.sessions
     sessions.check_csrf(request, csrf_token)
-    sessions.end(request.cookies.get(SESSION_COOKIE, ""))
+    sessions.end(request)
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
