@@ -103,6 +103,20 @@ def write_schema(ws: Workspace, schema: LabelingSchema) -> None:
     ws.config.schema_path.write_text(dump_schema(schema), encoding="utf-8")
 
 
+def declare_production_columns(ws: Workspace, columns: dict[str, str]) -> None:
+    """Declare the production log's column types in ``answerkey.toml`` and read the configuration again, as a
+    server started after the edit would."""
+    from answerkey.config import load_config
+
+    path = ws.root / "answerkey.toml"
+    line = "columns = {" + ", ".join(f'{name} = "{kind}"' for name, kind in columns.items()) + "}"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("\n[production]\n", f"\n[production]\n{line}\n", 1) if "\n[production]\n" in text \
+        else f"{text}\n[production]\n{line}\n"
+    path.write_text(text, encoding="utf-8")
+    ws.config = load_config(ws.root)
+
+
 def write_text(path: Path, text: str) -> Path:
     """Write a test input file and return its path."""
     path.write_text(text, encoding="utf-8")
@@ -237,6 +251,56 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 """Where browser tests save a screenshot of each step (``test-artifacts/`` is git-ignored)."""
+
+
+@contextmanager
+def serve_process(root: Path) -> Iterator[str]:
+    """``answerkey serve`` over the workspace at ``root`` as its own process (on its own store, never the
+    environment's); its URL once it answers. It must still be running when the block ends."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    env = {name: value for name, value in os.environ.items() if name != DATABASE_URL_ENV}
+    process = subprocess.Popen([sys.executable, "-m", "answerkey.cli.main", "-w", str(root), "serve", "--port",
+                                str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "the server exited before answering"
+            assert time.monotonic() < deadline, "the server did not answer within 60 s"
+            try:
+                httpx.get(f"{url}/api/status", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield url
+        assert process.poll() is None, "the server died"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def accounts_warehouse(tmp_path: Path) -> Path:
+    """A DuckDB warehouse file with one table, ``accounts`` (id 0-999, plan = id % 3)."""
+    import duckdb
+
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("CREATE TABLE accounts AS SELECT range AS id, range % 3 AS plan FROM range(1000)")
+    return path
 
 
 @dataclass

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from answerkey.errors import WorkspaceError
@@ -13,6 +14,7 @@ __all__ = [
     "CONFIG_FILE",
     "DATABASE_URL_ENV",
     "STORE_DIR",
+    "EvalSettings",
     "WorkspaceConfig",
     "find_workspace",
     "load_config",
@@ -53,6 +55,26 @@ review_every_days = 180
 # [staleness.segments]
 # enterprise = 90
 
+[eval]
+# Agent SQL runs in sandbox worker processes with these limits per query (DuckDB settings).
+memory_limit = "1GB"
+threads = 2
+max_temp_directory_size = "1GB"
+max_rows = 200000
+# Whether the role that pushes answers (annotator, viewer) may see the gold SQL, gold values and the first
+# differing values; reviewers and admins always do.
+reveal = false
+# Pushes of answers per token per minute over HTTP, and the execution time one push may use in all.
+pushes_per_minute = 10
+push_budget_s = 300
+
+[production]
+# The type of each column of the production log (POST /api/predictions, /api/outcomes), fixed before any write:
+# "text", "number" or "boolean" (outcome takes prediction's type). An undeclared column's type is fixed by the
+# first write of a reviewer's or admin's token; an annotator's token (a model service's) writes only columns
+# whose type is declared here or already in the log, in that type.
+# columns = {{prediction = "text", score = "number"}}
+
 [datasheet]
 # Free text for every release's datasheet (`answerkey datasheet RELEASE`).
 # motivation = "Why this ground truth exists and who made it."
@@ -77,6 +99,24 @@ class WorkspaceConfig:
     segment_review_days: tuple[tuple[str, int], ...] = ()
     datasheet: tuple[tuple[str, str], ...] = ()
     """Free text for release datasheets (``[datasheet]``: motivation, intended_uses, limitations, ...)."""
+    production_columns: tuple[tuple[str, str], ...] = ()
+    """The production log's declared column types (``[production] columns``): name and text, number or boolean."""
+    eval: EvalSettings = field(default_factory=lambda: EvalSettings())
+    """How agent SQL is executed and judged (``[eval]``)."""
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    """The ``[eval]`` section: the sandbox's limits per query, who sees the gold, and how often answers may be
+    pushed over HTTP."""
+
+    memory_limit: str = "1GB"
+    threads: int = 2
+    max_temp_directory_size: str = "1GB"
+    max_rows: int = 200_000
+    reveal: bool = False
+    pushes_per_minute: int = 10
+    push_budget_s: float = 300.0
 
 
 def find_workspace(start: Path | None = None) -> Path:
@@ -119,7 +159,51 @@ def load_config(root: Path) -> WorkspaceConfig:
             (str(segment), _positive_int(path, f"[staleness.segments] {segment}", days))
             for segment, days in data.get("staleness", {}).get("segments", {}).items()),
         datasheet=tuple((str(k), str(v)) for k, v in data.get("datasheet", {}).items()),
+        production_columns=_production_columns(path, data.get("production", {}).get("columns", {})),
+        eval=_eval_settings(path, data.get("eval", {})),
     )
+
+
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def _eval_settings(path: Path, section: dict[str, object]) -> EvalSettings:
+    default = EvalSettings()
+    sizes = {}
+    for name in ("memory_limit", "max_temp_directory_size"):
+        value = section.get(name, getattr(default, name))
+        if not isinstance(value, str) or not _SIZE.match(value):
+            raise WorkspaceError(f"{path}: [eval] {name} is {value!r}; expected a size such as \"1GB\" or \"512MB\"")
+        sizes[name] = value.strip()
+    reveal = section.get("reveal", False)
+    if not isinstance(reveal, bool):
+        raise WorkspaceError(f"{path}: [eval] reveal is {reveal!r}; expected true or false")
+    budget = section.get("push_budget_s", default.push_budget_s)
+    if not isinstance(budget, int | float) or isinstance(budget, bool) or budget <= 0:
+        raise WorkspaceError(f"{path}: [eval] push_budget_s is {budget!r}; expected a positive number of seconds")
+    return EvalSettings(
+        threads=_positive_int(path, "[eval] threads", section.get("threads", default.threads)),
+        max_rows=_positive_int(path, "[eval] max_rows", section.get("max_rows", default.max_rows)),
+        reveal=reveal, push_budget_s=float(budget),
+        pushes_per_minute=_positive_int(path, "[eval] pushes_per_minute",
+                                        section.get("pushes_per_minute", default.pushes_per_minute)),
+        **sizes)
+
+
+COLUMN_TYPES = ("text", "number", "boolean")
+"""The types a production-log column may be declared with."""
+_COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def _production_columns(path: Path, value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise WorkspaceError(f"{path}: [production] columns is {value!r}; expected a table such as "
+                             '{prediction = "text", score = "number"}')
+    for name, kind in value.items():
+        if not _COLUMN_NAME.match(name) or kind not in COLUMN_TYPES:
+            raise WorkspaceError(f"{path}: [production] columns declares {name} = {kind!r}; expected a column name "
+                                 f"of letters, digits and _ with one of {', '.join(map(repr, COLUMN_TYPES))}")
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
 
 
 CONSENSUS_METHODS = ("auto", "majority", "weighted-majority", "dawid-skene", "one-coin", "glad")

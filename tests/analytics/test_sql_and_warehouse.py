@@ -72,9 +72,13 @@ def test_writes_are_refused_before_they_reach_the_database(warehouse: Warehouse)
 def test_local_files_cannot_be_read_through_a_query(warehouse: Warehouse, tmp_path: Path) -> None:
     secret = tmp_path / "secret.csv"
     secret.write_text("a\n1\n")
-    with pytest.raises(ExecutionError) as caught:
-        warehouse.execute(f"SELECT * FROM read_csv('{secret}')")
-    assert caught.value.kind == "error"
+    with pytest.raises(ExecutionError) as refused:
+        warehouse.execute(f"SELECT * FROM read_csv('{secret}')")  # a table function off the allow-list
+    assert refused.value.kind == "refused"
+    with pytest.raises(ExecutionError) as denied:
+        warehouse.execute(f"SELECT * FROM '{secret}'")  # a replacement scan: DuckDB's external access is off
+    assert denied.value.kind == "error"
+    assert "disabled" in denied.value.reason
 
 
 def test_a_query_that_runs_too_long_times_out(warehouse: Warehouse) -> None:

@@ -146,3 +146,11 @@ def test_sources_and_feedback_check_find_selective_labels_and_score_each_source(
     missing = answerkey("labels", "feedback-check", "--predictions", tmp_path / "nope.parquet", cwd=workspace)
     assert missing.returncode == 2
     assert "nope.parquet" in missing.stderr
+
+
+def test_the_help_of_labels_functions_says_the_file_runs_as_python_with_the_users_rights() -> None:
+    result = answerkey("labels", "functions", "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "The file is executed as Python code, with the rights of the user who runs this command" in text
+    assert "run only a file you wrote or reviewed" in text

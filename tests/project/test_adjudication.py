@@ -116,3 +116,15 @@ def test_flagging_an_unknown_item_writes_no_flag(judged: Workspace) -> None:
     with pytest.raises(NotFoundError, match="NOPE"):
         flag_for_review(judged, issues, "confident learning")
     assert open_flags(judged).empty
+
+
+def test_the_first_judgement_under_a_new_schema_version_may_be_an_adjudication(judged: Workspace) -> None:
+    from conftest import make_schema, write_schema
+
+    write_schema(judged, make_schema(version=2))
+    adjudicate(judged, "T2", "account", "maria")
+    adjudicate(judged, "T2", "technical", "sam")  # its previous label is a consensus over version 2 alone
+    _, labels = workspace_consensus(judged, "auto")
+    assert labels[["item_id", "label", "method"]].to_dict("records") == [
+        {"item_id": "T2", "label": "technical", "method": "adjudicated"}]
+    assert review_queue(judged).empty

@@ -171,7 +171,7 @@ def test_an_export_from_postgresql_round_trips_into_postgresql(
 # --- the property: any ground truth survives an export --------------------------------------------------------
 
 AWKWARD_IDS = ["NA", "null", "N/A", "nan", "None", "TRUE", "007", "1.0", "1e3", "-", "a,b", 'say "hi"', "it's",
-               "漢字", "😀", "É", "e\u0301", "ß", "#", "tab\tinside", "x" * 64]
+               "漢字", "😀", "É", "e\u0301", "ß", "#", "x" * 64]  # control characters (a tab) are refused at import
 plain_text = st.text(alphabet=st.characters(categories=("L", "M", "N", "P", "S")) | st.just(" "),
                      min_size=1, max_size=10)
 item_ids = st.one_of(st.sampled_from(AWKWARD_IDS), plain_text).filter(lambda s: bool(s.strip()))

@@ -63,3 +63,11 @@ def test_an_item_only_an_authority_judged_is_added() -> None:
 def test_a_policy_needs_a_source_column() -> None:
     with pytest.raises(ParameterError, match="source column"):
         consensus(pd.DataFrame({"item_id": [1], "annotator_id": ["a"], "label": ["x"]}), authority=POLICY)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_adjudication_decides_an_item_before_the_crowd_has_judged_anything(method: str) -> None:
+    frame = judgements(("T1", "maria", "y", "adjudicated", "2026-02-01"))
+    result = consensus(frame, method, authority=POLICY)
+    assert result.to_dict("records") == [{"item_id": "T1", "label": "y", "confidence": 1.0, "status": "agreed",
+                                          "method": "adjudicated"}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -124,3 +125,12 @@ def test_an_empty_release_has_a_hash_of_its_header_alone() -> None:
     assert len(digest(empty)) == 64
     assert digest(empty) != digest(empty, schema_hash="b" * 64)
     assert digest(empty) != digest(labels())
+
+
+@pytest.mark.parametrize("text", ["T1", "é and ü", 'quote " and backslash \\', "new\nline\ttab", "\u2028\x00\x1f",
+                                  "emoji 🙂"])
+def test_each_record_is_written_exactly_as_json_dumps_writes_it(text: str) -> None:
+    from answerkey.releases.hashing import _record
+
+    for record in ([text, text, "0.500000000", text, 3], [text, None, None, "unlabeled", 0]):
+        assert _record(*record) == json.dumps(record, separators=(",", ":"), ensure_ascii=False)

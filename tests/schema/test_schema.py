@@ -44,7 +44,7 @@ def checks(s: LabelingSchema) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("name: [unclosed", "schema.yaml: not valid YAML"),
+    ("name: [unclosed", "schema.yaml:1: found invalid YAML"),
     ("version: 1\nlabels: []", "schema.yaml: field name: Field required"),
     ("name: x\nversion: 0", "schema.yaml: field version"),
     ("name: x\nversion: 1\ncolour: red", "schema.yaml: field colour: Extra inputs are not permitted"),

@@ -22,7 +22,7 @@ labels:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    pytest.param("name: [unclosed\nversion: 1\n", r"^tickets\.yaml: not valid YAML", id="bad-yaml"),
+    pytest.param("name: [unclosed\nversion: 1\n", r"^tickets\.yaml:2: found invalid YAML", id="bad-yaml"),
     pytest.param("version: 1\nlabels: []\n", r"^tickets\.yaml: field name: Field required", id="missing-name"),
     pytest.param("name: t\nversion: 0\n", r"^tickets\.yaml: field version: .*greater than or equal to 1.*found 0",
                  id="version-zero"),

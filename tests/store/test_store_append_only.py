@@ -7,6 +7,7 @@ that tries to update, delete, truncate or replace a row of a ground-truth table 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from answerkey.store import open_engine, reads, writes
 from answerkey.store import tables as t
 from conftest import make_schema
 
-APPEND_ONLY = ("annotations", "releases", "release_labels", "schema_versions")
+APPEND_ONLY = ("annotations", "releases", "release_labels", "schema_versions", "items", "annotation_chain")
 
 
 def clean_annotations(connection: Connection, rows: dict[str, list[Any]]) -> pd.DataFrame:
@@ -84,7 +85,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 def test_the_filled_store_holds_one_row_or_more_in_every_append_only_table(engine: Engine) -> None:
     rows = snapshot(engine)
     assert {name: len(rows[name]) for name in APPEND_ONLY} == {
-        "annotations": 2, "releases": 1, "release_labels": 2, "schema_versions": 1}
+        "annotations": 2, "releases": 1, "release_labels": 2, "schema_versions": 1, "items": 2, "annotation_chain": 2}
     assert set(APPEND_ONLY) == set(t.APPEND_ONLY_TABLES)
 
 
@@ -104,6 +105,13 @@ def test_the_filled_store_holds_one_row_or_more_in_every_append_only_table(engin
     "UPDATE schema_versions SET content = '{}'",
     "UPDATE schema_versions SET content_hash = 'forged'",
     "DELETE FROM schema_versions",
+    "UPDATE items SET payload = '{}' WHERE item_id = 'T1'",
+    "UPDATE items SET segment = 'enterprise'",
+    "UPDATE items SET content_hash = NULL",
+    "DELETE FROM items WHERE item_id = 'T2'",
+    "DELETE FROM items",
+    "UPDATE annotation_chain SET annotation_id = annotation_id + 1",
+    "DELETE FROM annotation_chain",
 ])
 def test_raw_sql_that_changes_or_deletes_ground_truth_is_refused_and_the_rows_stay(
     engine: Engine, statement: str
@@ -128,8 +136,10 @@ def test_a_refused_change_rolls_back_the_rest_of_its_transaction(engine: Engine)
     assert snapshot(engine) == before
 
 
-FORGED = {"annotations": "label", "releases": "content_hash", "release_labels": "label",
-          "schema_versions": "content_hash"}
+FORGED: dict[str, tuple[str, Any]] = {
+    "annotations": ("label", "forged"), "releases": ("content_hash", "forged"), "release_labels": ("label", "forged"),
+    "schema_versions": ("content_hash", "forged"), "items": ("segment", "forged"),
+    "annotation_chain": ("chain_hash", b"forged")}
 
 
 @pytest.mark.parametrize("table_name", APPEND_ONLY)
@@ -139,16 +149,84 @@ def test_replacing_a_row_by_its_primary_key_is_refused(engine: Engine, table_nam
     key = [column.name for column in table.primary_key.columns]
     with engine.connect() as connection:
         row = dict(connection.execute(sa.select(table).order_by(*table.primary_key.columns)).mappings().first() or {})
-    forged = {**row, FORGED[table_name]: "forged"}
+    column, value = FORGED[table_name]
+    forged = {**row, column: value}
     if engine.dialect.name == "sqlite":
         statement: Any = sa.insert(table).prefix_with("OR REPLACE").values(**forged)
     else:
         statement = postgresql.insert(table).values(**forged).on_conflict_do_update(
-            index_elements=key, set_={FORGED[table_name]: "forged"})
+            index_elements=key, set_={column: value})
     before = snapshot(engine)
     with pytest.raises(DBAPIError), engine.begin() as connection:
         connection.execute(statement)
     assert snapshot(engine) == before
+
+
+SQLITE_ONLY = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+"""SQLite's REPLACE: PostgreSQL has none, and its ON CONFLICT DO UPDATE is refused by the UPDATE triggers."""
+
+
+def _raw_sqlite(engine: Engine) -> sqlite3.Connection:
+    """A plain ``sqlite3`` connection to the store's file, as another client opens it: no pragmas, so
+    ``recursive_triggers`` is off and REPLACE's delete fires no DELETE trigger."""
+    connection = sqlite3.connect(str(engine.url.database))
+    assert connection.execute("PRAGMA recursive_triggers").fetchone() == (0,)
+    return connection
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("table_name", APPEND_ONLY)
+def test_insert_or_replace_from_another_sqlite_client_without_recursive_triggers_is_refused(
+    engine: Engine, table_name: str
+) -> None:
+    before = snapshot(engine)
+    connection = _raw_sqlite(engine)
+    row = connection.execute(f"SELECT * FROM {table_name} LIMIT 1").fetchone()
+    columns = [d[0] for d in connection.execute(f"SELECT * FROM {table_name} LIMIT 0").description]
+    forged = list(row)
+    column, value = FORGED[table_name]
+    forged[columns.index(column)] = value
+    with pytest.raises(sqlite3.IntegrityError, match=r"append-only: .* stored already"):
+        connection.execute(f"INSERT OR REPLACE INTO {table_name} VALUES ({', '.join('?' * len(forged))})", forged)
+    connection.close()
+    assert snapshot(engine) == before
+
+
+@SQLITE_ONLY
+def test_replacing_an_annotation_by_its_judgement_key_is_skipped_and_the_stored_one_stays(engine: Engine) -> None:
+    """A stored judgement is skipped (as the writer's ON CONFLICT DO NOTHING skips it), never replaced."""
+    before = snapshot(engine)
+    connection = _raw_sqlite(engine)
+    item_id, key = connection.execute("SELECT item_id, judgement_key FROM annotations LIMIT 1").fetchone()
+    connection.execute("REPLACE INTO annotations (item_id, annotator_id, label, source, schema_version, recorded_at, "
+                       "judgement_key) VALUES (?, 'ann', 'account', 'human', 1, '2026-01-01', ?)", (item_id, key))
+    connection.commit()
+    connection.close()
+    assert snapshot(engine) == before
+
+
+@SQLITE_ONLY
+def test_a_schema_version_inserted_again_is_skipped_when_identical_and_refused_when_changed(engine: Engine) -> None:
+    """register_schema's ON CONFLICT DO NOTHING (two imports registering one schema at once) still works."""
+    before = snapshot(engine)
+    connection = _raw_sqlite(engine)
+    row = list(connection.execute("SELECT * FROM schema_versions").fetchone())
+    connection.execute(f"INSERT INTO schema_versions VALUES ({', '.join('?' * len(row))}) ON CONFLICT DO NOTHING", row)
+    changed = [*row[:3], "{}", "0" * 64, row[5]]
+    with pytest.raises(sqlite3.IntegrityError, match="stored already with other content"):
+        connection.execute(f"INSERT INTO schema_versions VALUES ({', '.join('?' * len(row))}) ON CONFLICT DO NOTHING",
+                           changed)
+    connection.commit()
+    connection.close()
+    assert snapshot(engine) == before
+
+
+@SQLITE_ONLY
+def test_every_append_only_and_record_table_refuses_an_insert_over_a_stored_key_on_sqlite(engine: Engine) -> None:
+    with engine.connect() as connection:
+        triggers = set(connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_refuse_replace'").scalars())
+    assert triggers == {f"{name}_refuse_replace" for name in (*t.APPEND_ONLY_TABLES, *t.RECORD_TABLES)}
 
 
 @pytest.mark.parametrize("table_name", APPEND_ONLY)

@@ -15,7 +15,7 @@ from answerkey.store.engine import HEAD_REVISION, current_revision
 TABLES = {"schema_versions", "imports", "items", "annotators", "annotations", "releases", "release_labels",
           "eval_runs", "eval_results", "feedback", "splits", "split_assignments", "split_seals", "test_ledger",
           "label_issue_flags", "findings", "monitor_runs", "label_definitions", "label_derivations",
-          "derived_labels", "api_tokens", "audit_log", "idempotency_keys", "web_sessions"}
+          "derived_labels", "api_tokens", "audit_log", "idempotency_keys", "web_sessions", "annotation_chain"}
 
 
 def alembic_versions(engine: sa.Engine) -> list[str]:

@@ -83,10 +83,10 @@ BAD: list[tuple[str, str, str, str, dict[str, Any], int]] = [
      {"json": [{**PREDICTION, "words": {"n": 3}}]}, 422),
     ("predictions: a column named outcome", "POST", "/api/predictions", "annotator",
      {"json": [{**PREDICTION, "outcome": "billing"}]}, 422),
-    ("predictions: a feature that is text, then a number", "POST", "/api/predictions", "annotator",
+    ("predictions: a feature that is text, then a number", "POST", "/api/predictions", "reviewer",
      {"json": [PREDICTION, {**PREDICTION, "prediction_id": "p2", "words": "three"}]}, 422),
-    ("predictions: an id twice", "POST", "/api/predictions", "annotator", {"json": [PREDICTION, PREDICTION]}, 422),
-    ("outcomes: no prediction logged", "POST", "/api/outcomes", "annotator",
+    ("predictions: an id twice", "POST", "/api/predictions", "reviewer", {"json": [PREDICTION, PREDICTION]}, 422),
+    ("outcomes: no prediction logged", "POST", "/api/outcomes", "reviewer",
      {"json": [{"prediction_id": "p1", "outcome": "billing", "observed_at": "2026-01-06T00:00:00Z"}]}, 422),
     ("outcomes: an unknown field", "POST", "/api/outcomes", "annotator",
      {"json": [{"prediction_id": "p1", "outcome": "billing", "observed_at": "2026-01-06", "model": "x"}]}, 422),
@@ -135,7 +135,8 @@ def test_row_problems_name_the_row_field_found_and_expected(served_sqlite: Serve
 
 def test_a_write_that_breaks_the_production_log_rules_adds_no_part(served_sqlite: Served) -> None:
     writer = served_sqlite.auth("annotator")
-    assert served_sqlite.client.post("/api/predictions", json=[PREDICTION], headers=writer).status_code == 201
+    first = served_sqlite.client.post("/api/predictions", json=[PREDICTION], headers=served_sqlite.auth("reviewer"))
+    assert first.status_code == 201  # a reviewer's first write fixes the types the annotator's writes must keep
     before = footprint(served_sqlite)
     cases = [("/api/predictions", [{**PREDICTION, "prediction_id": "p2", "prediction": 3}]),  # a type changes
              ("/api/predictions", [{**PREDICTION, "prediction_id": "p3"}, PREDICTION]),  # p1 logged before
@@ -252,5 +253,5 @@ def test_a_write_whose_transaction_fails_after_the_rename_takes_its_part_out_aga
     before = footprint(served_sqlite)
     monkeypatch.setattr("answerkey.web.writer.record_audit", failing_audit)
     with pytest.raises(RuntimeError, match="audit insert failed"):
-        served_sqlite.client.post("/api/predictions", json=[PREDICTION], headers=served_sqlite.auth("annotator"))
+        served_sqlite.client.post("/api/predictions", json=[PREDICTION], headers=served_sqlite.auth("reviewer"))
     assert footprint(served_sqlite) == before

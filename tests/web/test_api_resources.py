@@ -12,7 +12,7 @@ import pytest
 
 from answerkey.findings import Finding, Severity
 from answerkey.project.findings_log import record_findings
-from conftest import Served
+from conftest import Served, declare_production_columns
 
 
 def ok(response: Any, status: int = 200) -> Any:
@@ -137,7 +137,9 @@ def test_predictions_and_outcomes_are_logged_as_parquet_parts_that_monitoring_re
     from answerkey.monitoring import load_prediction_log
     from answerkey.monitoring.realized import realized_performance
 
-    client, writer = served_sqlite.client, served_sqlite.auth("annotator")
+    declare_production_columns(served_sqlite.workspace, {"prediction": "text", "segment": "text",
+                                                         "words": "number", "channel": "text"})
+    client, writer = served_sqlite.client, served_sqlite.auth("annotator")  # the model service's token
     ok(client.post("/api/predictions", json=PREDICTIONS, headers=writer), 201)
     later = [{"prediction_id": 3, "predicted_at": "2026-01-12T09:00:00Z", "model": "router",
               "prediction": "account", "words": 2, "channel": "email"}]
@@ -180,15 +182,80 @@ def test_pushed_answers_are_judged_recorded_and_read_back_with_both_result_table
     assert (pushed["summary"]["questions"], pushed["summary"]["passed"]) == (2, 1)
     runs = ok(served.client.get("/api/eval-runs", headers=served.auth("viewer")))
     assert [(r["run_id"], r["agent"], r["passed"]) for r in runs["items"]] == [(pushed["run_id"], "sql-bot 1.2", 1)]
-    run = ok(served.client.get(f"/api/eval-runs/{pushed['run_id']}", headers=served.auth("viewer")))
+    run = ok(served.client.get(f"/api/eval-runs/{pushed['run_id']}", headers=served.auth("reviewer")))
     verdicts = {r["question_id"]: (r["verdict"], r["question"]) for r in run["results"]}
     assert verdicts == {"q1": ("pass", "How many plans are there?"), "q2": ("result-mismatch", "What does pro cost?")}
     assert run["summary"]["verdicts"] == {"pass": 1, "result-mismatch": 1}
-    detail = ok(served.client.get(f"/api/eval-runs/{pushed['run_id']}/questions/q2", headers=served.auth("viewer")))
+    detail = ok(served.client.get(f"/api/eval-runs/{pushed['run_id']}/questions/q2",
+                                  headers=served.auth("reviewer")))
     assert (detail["gold"]["rows"], detail["answer"]["rows"]) == ([[30]], [[10]])
     assert served.client.get(f"/api/eval-runs/{pushed['run_id']}/questions/q9",
                              headers=served.auth("viewer")).status_code == 404
     assert served.client.get("/api/eval-runs/nope", headers=served.auth("viewer")).status_code == 404
+
+
+def test_the_token_that_pushes_answers_sees_its_verdicts_but_never_the_gold(served: Served) -> None:
+    _analytics_files(served.workspace.root)
+    answers = {"agent": "sql-bot", "answers": {"q1": {"sql": "SELECT 3"}, "q2": {"result": {
+        "columns": ["price"], "rows": [[10]]}}}}
+    pushed = ok(served.client.post("/api/eval-runs/answers", json=answers, headers=served.auth("annotator")), 201)
+    for role in ("annotator", "viewer"):
+        run = ok(served.client.get(f"/api/eval-runs/{pushed['run_id']}", headers=served.auth(role)))
+        shown = json.dumps(run)
+        assert "SELECT count(*) FROM plans" not in shown
+        assert "name = 'pro'" not in shown
+        assert "first_difference" not in shown
+        assert "gold_sql" not in shown
+        assert [(r["verdict"], r["reason"]) for r in run["results"]] == [
+            ("result-mismatch", "the result differs from the gold")] * 2
+        assert all("gold_sql" not in r and "first_difference" not in r and "row_f1" not in r for r in run["results"])
+        for question in ("q1", "q2"):  # q2's answer was a result: no SQL to run again, and no 500
+            detail = ok(served.client.get(f"/api/eval-runs/{pushed['run_id']}/questions/{question}",
+                                          headers=served.auth(role)))
+            assert detail["gold"] == {"sql": None, "columns": None, "rows": None, "rows_total": None,
+                                      "error": "the gold is shown to reviewers only"}
+    revealed = ok(served.client.get(f"/api/eval-runs/{pushed['run_id']}", headers=served.auth("reviewer")))
+    assert [r["gold_sql"] for r in revealed["results"]] == ["SELECT count(*) FROM plans",
+                                                            "SELECT price FROM plans WHERE name = 'pro'"]
+
+
+def test_a_push_cannot_read_another_workspace_file_through_the_golden_sets_errors(served: Served) -> None:
+    _analytics_files(served.workspace.root)
+    (served.workspace.root / "secrets.jsonl").write_text('{"id": "x", "token": "S3CRET"}\n', encoding="utf-8")
+    body = {"agent": "sql-bot", "answers": {"x": {"sql": "SELECT 1"}}, "golden": "secrets.jsonl"}
+    refused = served.client.post("/api/eval-runs/answers", json=body, headers=served.auth("annotator"))
+    assert refused.status_code == 422
+    assert "S3CRET" not in refused.text
+    assert "a reviewer can run `answerkey golden check`" in refused.json()["error"]
+    shown = served.client.post("/api/eval-runs/answers", json=body, headers=served.auth("reviewer"))
+    assert shown.status_code == 422  # a reviewer may see why the file is not a golden set
+
+
+def test_the_compare_page_tells_a_viewer_what_changed_but_not_the_gold_values(served: Served) -> None:
+    _analytics_files(served.workspace.root)
+    runs = [ok(served.client.post("/api/eval-runs/answers", json={"agent": "bot", "answers": {"q2": {"sql": sql}}},
+                                  headers=served.auth("reviewer")), 201)["run_id"]
+            for sql in ("SELECT price FROM plans WHERE name = 'pro'", "SELECT 31")]
+    path = f"/evals/compare?before={runs[0]}&after={runs[1]}"
+    assert served.sign_in("reviewer").status_code == 303
+    assert "gold 30" in served.client.get(path).text  # the reason names the gold's value
+    served.client.cookies.clear()
+    assert served.sign_in("viewer").status_code == 303
+    page = served.client.get(path).text
+    assert "gold 30" not in page
+    assert "the result differs from the gold" in page
+
+
+def test_pushes_are_rate_limited_per_token(served: Served) -> None:
+    _analytics_files(served.workspace.root)
+    body = {"agent": "sql-bot", "answers": {"q1": {"sql": "SELECT count(*) FROM plans"}}}
+    served.client.app.state.push_limiter.window_s = 3600.0  # a slow store must not let the first push age out
+    statuses = [served.client.post("/api/eval-runs/answers", json=body, headers=served.auth("annotator")).status_code
+                for _ in range(11)]
+    assert statuses == [201] * 10 + [429]
+    refused = served.client.post("/api/eval-runs/answers", json=body, headers=served.auth("annotator")).json()
+    assert "at most 10 a minute per token" in refused["error"]
+    assert served.client.post("/api/eval-runs/answers", json=body, headers=served.auth("reviewer")).status_code == 201
 
 
 def test_feedback_is_logged_once_under_the_callers_name(served: Served) -> None:

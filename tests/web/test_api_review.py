@@ -93,3 +93,26 @@ def test_a_retried_decision_with_its_idempotency_key_replays_instead_of_conflict
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
     assert _count(served, t.audit_log) == 1
+
+
+def test_consensus_and_the_queue_answer_when_a_new_schema_version_starts_with_an_adjudication(
+    served_sqlite: Served,
+) -> None:
+    from conftest import make_schema, write_schema
+
+    served = served_sqlite
+    write_schema(served.workspace, make_schema(version=2))
+    for label in ("account", "technical"):  # the second decision works out the first one's consensus
+        response = served.client.post("/api/items/T3/adjudication", headers=served.auth("reviewer"),
+                                      json={"label": label})
+        assert response.status_code == 201, response.json()
+    consensus = served.client.get("/api/consensus", headers=served.auth("viewer"))
+    assert consensus.status_code == 200, consensus.json()
+    assert [(row["item_id"], row["label"]) for row in consensus.json()["items"]] == [("T3", "technical")]
+    assert served.client.get("/api/consensus/T3", headers=served.auth("viewer")).json()["label"] == "technical"
+    queue = served.client.get("/api/review/queue", headers=served.auth("viewer"))
+    assert queue.status_code == 200, queue.json()
+    assert queue.json()["items"] == []
+    served.sign_in("reviewer")
+    assert served.client.get("/review").status_code == 200
+    assert served.client.get("/review/T3").status_code == 200

@@ -5,6 +5,7 @@ charts. Each step leaves a screenshot in test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,6 +18,27 @@ from conftest import SCREENSHOTS, Live
 pytestmark = pytest.mark.xdist_group("browser")  # one worker: one Chromium and one released workspace for all
 
 ITEM_PAGE = re.compile(r".*/review/T\d+(\?.*)?$")
+
+
+def watch_csp(context: Any) -> list[str]:
+    """The Content-Security-Policy violations Chromium reports in ``context`` from now on (it logs each one to
+    the console: "Refused to load/apply/execute ... because it violates the following Content Security Policy
+    directive ...")."""
+    violations: list[str] = []
+    context.on("console", lambda message: violations.append(f"{message.location.get('url')}: {message.text}")
+               if "Content Security Policy" in message.text else None)
+    return violations
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test here that drives a browser also proves the pages it opened broke no rule of their policy."""
+    if "browser_context" not in request.fixturenames:
+        yield
+        return
+    violations = watch_csp(request.getfixturevalue("browser_context"))
+    yield
+    assert violations == []
 
 
 def shot(page: Any, name: str) -> None:
@@ -88,6 +110,7 @@ def test_a_second_reviewers_stale_form_is_shown_again_with_the_changed_notice(
         live_sqlite: Live, chromium: Any) -> None:
     rhea = create_token(live_sqlite.workspace, "rhea", "reviewer")[1]
     first, second = chromium.new_context(), chromium.new_context()
+    violations = (watch_csp(first), watch_csp(second))
     try:
         rita, other = first.new_page(), second.new_page()
         sign_in(rita, live_sqlite, "reviewer", "/review/T6")
@@ -111,6 +134,7 @@ def test_a_second_reviewers_stale_form_is_shown_again_with_the_changed_notice(
         other.keyboard.press("Enter")
         other.wait_for_url(re.compile(r".*decided=T6$"))
         assert [who for who, _, _ in adjudicated(live_sqlite, "T6")] == ["rita", "rhea"]
+        assert violations == ([], [])
     finally:
         first.close()
         second.close()
@@ -152,3 +176,26 @@ def test_a_release_datasheet_page_opens(live_released: Live, browser_context: An
     assert opened.value.status == 200, page.inner_text("body")
     assert name in page.inner_text("body")
     shot(page, "release-datasheet")
+
+
+def test_every_page_opens_and_draws_its_charts_under_the_content_security_policy(
+        live_released: Live, browser_context: Any) -> None:
+    """The policy allows only this site's scripts: each page still opens, every chart on it is drawn by the local
+    Plotly, and no rule of the policy is broken (the autouse fixture checks the console)."""
+    from answerkey.analytics.runs import list_runs
+    from answerkey.project.releases import list_releases
+
+    release = list_releases(live_released.workspace)[-1]["name"]
+    run_id = str(list_runs(live_released.workspace)["run_id"].iloc[-1])
+    page = browser_context.new_page()
+    sign_in(page, live_released, "admin")
+    for path in ("/", "/annotators", "/releases", f"/releases/{release}", f"/releases/{release}/datasheet",
+                 "/review", "/evals", f"/evals/{run_id}", "/monitoring", "/splits", "/audit"):
+        response = page.goto(live_released.url + path)
+        assert response is not None, path
+        assert response.status == 200, path
+        assert response.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self';")
+        charts = page.locator("div.chart")
+        for index in range(charts.count()):
+            charts.nth(index).locator(".main-svg").first.wait_for()
+        shot(page, "csp" + path.replace("/", "-").rstrip("-"))

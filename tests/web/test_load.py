@@ -4,11 +4,7 @@ load test with latencies is ``benchmarks/bench_api.py``)."""
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +19,7 @@ import pytest
 from answerkey.config import DATABASE_URL_ENV
 from answerkey.project import Workspace, import_items
 from answerkey.project.access import create_token
-from conftest import make_schema, write_text
+from conftest import make_schema, serve_process, write_text
 
 CLIENTS = 20
 SECONDS = 5.0
@@ -50,12 +46,6 @@ class Sent:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     """``answerkey serve`` as its own process on a SQLite workspace of 200 items, a token per client."""
@@ -65,29 +55,8 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     import_items(workspace, write_text(tmp_path / "items.csv", items))
     tokens = [create_token(workspace, f"loader-{n:02d}", "annotator")[1] for n in range(CLIENTS)]
     workspace.close()
-    port = _free_port()
-    env = {name: value for name, value in os.environ.items() if name != DATABASE_URL_ENV}
-    process = subprocess.Popen([sys.executable, "-m", "answerkey.cli.main", "-w", str(tmp_path / "ws"), "serve",
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "the server exited before answering"
-            assert time.monotonic() < deadline, "the server did not answer within 60 s"
-            try:
-                httpx.get(f"{url}/api/status", timeout=5)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with serve_process(tmp_path / "ws") as url:
         yield Server(url, tmp_path / "ws" / ".answerkey" / "store.db", tokens)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _rows(client: int, number: int, key: str) -> list[dict[str, str]]:

@@ -79,6 +79,11 @@ def viewer(demo: Demo) -> TestClient:
     return demo.client("viewer")
 
 
+@pytest.fixture
+def reviewer(demo: Demo) -> TestClient:
+    return demo.client("reviewer")
+
+
 class Tables(HTMLParser):
     """Every table of a page as rows of cell texts, by id (or position), nested tables kept apart."""
 
@@ -390,7 +395,8 @@ def test_another_run_or_metric_can_be_chosen_on_the_monitoring_page(demo: Demo, 
 
 
 def test_the_evals_page_lists_the_runs_and_a_run_shows_verdicts_sql_and_ranked_gaps(
-        demo: Demo, viewer: TestClient) -> None:
+        demo: Demo, reviewer: TestClient) -> None:
+    viewer = reviewer  # the gold is shown to reviewers and admins
     runs = list_runs(demo.workspace)
     rows = table(get(viewer, "/evals"), "runs-table")
     assert [row[0] for row in rows] == list(reversed(list(runs["run_id"])))
@@ -411,7 +417,24 @@ def test_the_evals_page_lists_the_runs_and_a_run_shows_verdicts_sql_and_ranked_g
     assert " ".join(wrong["gold_sql"].split()) in shown
 
 
-def test_a_question_page_shows_both_statements_and_both_results_side_by_side(demo: Demo, viewer: TestClient) -> None:
+def test_a_viewer_sees_each_verdict_but_never_the_gold_or_its_values(demo: Demo, viewer: TestClient) -> None:
+    run_id = str(list_runs(demo.workspace)["run_id"].iloc[-1])
+    results = eval_report(demo.workspace, run_id).results
+    wrong = results[results["verdict"] == "result-mismatch"].iloc[0]
+    page = get(viewer, f"/evals/{run_id}")
+    questions = {row[0]: row for row in table(page, "questions-table") if len(row) == 5}
+    assert questions[str(wrong["question_id"])][1:] == ["result-mismatch", "the result differs from the gold", "—",
+                                                         "—"]
+    assert "gaps-table" not in page
+    assert " ".join(str(wrong["gold_sql"]).split()) not in text(page)
+    detail = get(viewer, f"/evals/{run_id}/questions/{wrong['question_id']}")
+    assert " ".join(str(wrong["gold_sql"]).split()) not in text(detail)
+    assert "the gold is shown to reviewers only" in text(detail)
+
+
+def test_a_question_page_shows_both_statements_and_both_results_side_by_side(demo: Demo,
+                                                                            reviewer: TestClient) -> None:
+    viewer = reviewer
     run_id = str(list_runs(demo.workspace)["run_id"].iloc[-1])
     results = eval_report(demo.workspace, run_id).results
     question_id = str(results[results["verdict"] != "pass"]["question_id"].iloc[0])

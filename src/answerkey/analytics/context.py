@@ -16,10 +16,11 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from answerkey.errors import ImportValidationError, RowProblem
+from answerkey.excerpt import excerpt
+from answerkey.yaml_input import read_yaml
 
 __all__ = ["Column", "ContextLayer", "Metric", "Relationship", "TableEntry", "load_context", "render_for_agent"]
 
@@ -130,10 +131,16 @@ class ContextLayer(BaseModel):
 
 
 def _yaml(path: Path, problems: list[RowProblem]) -> Any:
+    """The file's data (no aliases, bounded size and nesting: see :mod:`answerkey.yaml_input`), or None after
+    adding why it cannot be read to ``problems``."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        problems.append(RowProblem(str(path), None, None, f"invalid YAML: {error}", "a YAML document"))
+        return read_yaml(path)
+    except ImportValidationError as error:
+        problems.extend(error.problems)
+        return None
+    except OSError as error:
+        problems.append(RowProblem(str(path), None, None, f"a file that cannot be read ({error.strerror or error})",
+                                   "a readable YAML file"))
         return None
 
 
@@ -144,7 +151,7 @@ def _validated(model: type[BaseModel], data: Any, path: Path, row: int | None,
     except ValidationError as error:
         for issue in error.errors():
             column = ".".join(str(p) for p in issue["loc"]) or None
-            problems.append(RowProblem(str(path), row, column, repr(issue.get("input"))[:80], issue["msg"]))
+            problems.append(RowProblem(str(path), row, column, excerpt(issue.get("input")), issue["msg"]))
         return None
 
 
@@ -154,7 +161,9 @@ def load_context(folder: str | Path) -> ContextLayer:
     problems: list[RowProblem] = []
     tables = []
     for path in sorted((root / "tables").glob("*.y*ml")):
-        entry = _validated(TableEntry, _yaml(path, problems), path, None, problems)
+        before = len(problems)
+        data = _yaml(path, problems)
+        entry = _validated(TableEntry, data, path, None, problems) if len(problems) == before else None
         if entry is not None:
             tables.append(entry)
     lists: dict[str, list[Any]] = {}

@@ -10,7 +10,6 @@ no field we use.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,9 @@ import yaml
 
 from answerkey.analytics.context import Column, Metric, TableEntry
 from answerkey.errors import ImportValidationError, RowProblem
+from answerkey.excerpt import clip
+from answerkey.json_input import load_json
+from answerkey.yaml_input import read_yaml
 
 __all__ = ["import_dbt", "read_semantic_manifest"]
 
@@ -51,10 +53,10 @@ def read_semantic_manifest(path: str | Path) -> tuple[list[TableEntry], list[Met
     """Tables and metrics of a semantic manifest; a malformed file is one clear error."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_json(path.read_text(encoding="utf-8"))
         models, metrics = data["semantic_models"], data.get("metrics", [])
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
-        raise ImportValidationError([RowProblem(str(path), None, None, f"{type(error).__name__}: {error}",
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ImportValidationError([RowProblem(str(path), None, None, f"{type(error).__name__}: {clip(str(error))}",
                                                 "a dbt semantic_manifest.json with semantic_models")],
                                     consequence="nothing was imported") from None
     tables, measures = [], {}
@@ -112,8 +114,11 @@ def import_dbt(manifest: str | Path, folder: str | Path) -> tuple[list[Path], in
                             encoding="utf-8")
             written.append(path)
     metrics_path = root / "metrics.yaml"
-    existing = yaml.safe_load(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else []
+    existing = read_yaml(metrics_path) if metrics_path.is_file() else []
     existing = existing or []
+    if not isinstance(existing, list) or not all(isinstance(m, dict) for m in existing):
+        raise ImportValidationError([RowProblem(str(metrics_path), None, None, type(existing).__name__,
+                                                "a list of metrics")], consequence="nothing was imported")
     known = {m.get("name") for m in existing}
     added = [m.model_dump(exclude_defaults=True) for m in metrics if m.name not in known]
     if added:

@@ -18,6 +18,7 @@ from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.agents import Agent, AgentError
 from answerkey.analytics.compare import CompareOptions, Comparison, ResultTable, compare_results
+from answerkey.analytics.concealment import UNJUDGED
 from answerkey.analytics.context import ContextLayer, render_for_agent
 from answerkey.analytics.diagnosis import sql_differences
 from answerkey.analytics.gaps import ContextGap, answer_gaps, rank_gaps
@@ -26,6 +27,7 @@ from answerkey.analytics.sql import has_top_level_order_by, order_key_query
 from answerkey.analytics.test_suite import duckdb_path, perturbed_databases, scratch_folder
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.errors import ParameterError
+from answerkey.excerpt import first_line
 
 __all__ = ["VERDICTS", "EvalRun", "QuestionResult", "ask", "evaluate", "gold_sql_for", "judge"]
 
@@ -103,9 +105,10 @@ def _gold_results(question: GoldenQuestion, warehouse: Warehouse) -> tuple[list[
     for alternative in question.alternatives():
         try:
             results.append((alternative, warehouse.execute(gold_sql_for(alternative, question, warehouse))))
-        except (ExecutionError, SqlglotError) as error:
-            failure = failure or (error.reason if isinstance(error, ExecutionError) else str(error).splitlines()[0])
+        except (ExecutionError, SqlglotError, RecursionError) as error:
+            failure = failure or (error.reason if isinstance(error, ExecutionError) else first_line(error))
     return results, failure
+
 
 
 def _declined(answer: Mapping[str, Any]) -> bool:
@@ -122,8 +125,11 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
         sql = answer.get("sql") if answer else None
         differences = []
         if verdict == "result-mismatch" and sql and gold and gold != EXPECTED:
-            found = sql_differences(gold_sql_for(gold, question, warehouse), str(sql), warehouse.dialect)
-            differences = [d.to_dict() for d in found]
+            try:
+                found = sql_differences(gold_sql_for(gold, question, warehouse), str(sql), warehouse.dialect)
+                differences = [d.to_dict() for d in found]
+            except (SqlglotError, RecursionError, ValueError, TypeError):
+                differences = []  # the diagnosis is an aid; an answer it cannot read keeps its verdict
         return QuestionResult(question.id, verdict, reason, sql, gold,
                               comparison.column_overlap if comparison else 0.0,
                               comparison.row_f1 if comparison else 0.0,
@@ -223,6 +229,31 @@ def _perturbed_failure(question: GoldenQuestion, gold_sql: str, answer_sql: str,
     return None
 
 
+def _judged(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse: Warehouse,
+            options: CompareOptions, test_suite: bool, context: ContextLayer | str) -> QuestionResult:
+    """``judge`` with the context gaps behind a wrong answer; whatever fails while judging one answer is that
+    question's ``answer-error`` (with the reason), never the run's failure."""
+    started = time.monotonic()
+    try:
+        outcome = judge(question, answer, warehouse, options, test_suite)
+    except Exception as error:  # a parser, the diagnosis or the comparison failing on one hostile answer
+        sql = answer.get("sql") if isinstance(answer, Mapping) else None
+        return QuestionResult(question.id, "answer-error",
+                              f"{UNJUDGED}: {type(error).__name__}: {first_line(error)}",
+                              str(sql) if sql is not None else None, seconds=round(time.monotonic() - started, 4),
+                              tags=[*question.tags, *(f"metric:{m}" for m in question.metrics)])
+    if isinstance(context, ContextLayer) and outcome.verdict == "result-mismatch" and outcome.sql:
+        try:
+            used = outcome.gold_sql
+            gold = gold_sql_for(used, question, warehouse) if used is not None and used != EXPECTED else None
+            gaps = answer_gaps(outcome.sql, gold, context, warehouse.dialect, question.metrics)
+        except (SqlglotError, RecursionError, ValueError, TypeError):
+            gaps = []  # the context diagnosis is an aid: the verdict stands without it
+        outcome = replace(outcome, differences=[*outcome.differences, *(
+            {"kind": f"context:{g.kind}", "what": g.fix, "gold": [], "answer": [g.subject]} for g in gaps)])
+    return outcome
+
+
 def ask(agent: Agent, question: GoldenQuestion, context: ContextLayer | str, timeout_s: float) -> dict[str, Any]:
     """The agent's answer to one question, or its failure as ``{"agent_error", "reason"}``; a context layer is
     rendered for the question (with the guides its words name)."""
@@ -239,12 +270,13 @@ def evaluate(
     questions: Sequence[GoldenQuestion], answers: Mapping[str, Mapping[str, Any]] | None, warehouse: Warehouse,
     options: CompareOptions | None = None, *, agent: Agent | None = None, context: ContextLayer | str = "",
     agent_timeout_s: float = 60.0, concurrency: int = 4, on_progress: Callable[[int, int], None] | None = None,
-    test_suite: bool = False,
+    test_suite: bool = False, budget_s: float | None = None,
 ) -> EvalRun:
     """Judge every question (in parallel, at most ``concurrency`` at once); results in question order.
 
     The answers are given, or asked of ``agent`` (with ``context``, the rendered context layer) one question
-    at a time; an agent that fails on a question fails that question only.
+    at a time; an agent that fails on a question fails that question only. Once ``budget_s`` seconds are spent,
+    the questions not yet started are ``timeout`` (a push of slow answers cannot hold a server for long).
     """
     if (answers is None) == (agent is None):
         raise ParameterError("give either answers or an agent")
@@ -256,17 +288,15 @@ def evaluate(
 
     def one(question: GoldenQuestion) -> QuestionResult:
         nonlocal done
+        if budget_s is not None and time.monotonic() - started > budget_s:
+            done += 1
+            return QuestionResult(question.id, "timeout", f"not judged: the run's execution budget of "
+                                  f"{budget_s:g} s was spent", tags=list(question.tags))
         if agent is not None:
             answer: Mapping[str, Any] | None = ask(agent, question, context, agent_timeout_s)
         else:
             answer = answers.get(question.id) if answers is not None else None
-        outcome = judge(question, answer, warehouse, options, test_suite)
-        if isinstance(context, ContextLayer) and outcome.verdict == "result-mismatch" and outcome.sql:
-            used = outcome.gold_sql
-            gold = gold_sql_for(used, question, warehouse) if used is not None and used != EXPECTED else None
-            gaps = answer_gaps(outcome.sql, gold, context, warehouse.dialect, question.metrics)
-            outcome = replace(outcome, differences=[*outcome.differences, *(
-                {"kind": f"context:{g.kind}", "what": g.fix, "gold": [], "answer": [g.subject]} for g in gaps)])
+        outcome = _judged(question, answer, warehouse, options, test_suite, context)
         done += 1
         if on_progress:
             on_progress(done, len(questions))
@@ -274,6 +304,7 @@ def evaluate(
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         results = list(pool.map(one, questions))
-    digest = hashlib.sha256(json.dumps([r.to_dict() for r in results], sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(json.dumps([started_at.isoformat(), [r.to_dict() for r in results]], sort_keys=True,
+                                       default=str).encode())  # two equal runs in one second get two ids
     run_id = f"{started_at:%Y%m%dT%H%M%S}-{digest.hexdigest()[:8]}"
     return EvalRun(run_id, results, started_at, time.monotonic() - started, options)

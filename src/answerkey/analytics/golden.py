@@ -8,12 +8,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from answerkey.analytics.compare import PRESETS, CompareOptions
 from answerkey.analytics.sql import expand_alternatives, split_statements
 from answerkey.errors import ImportValidationError, RowProblem
+from answerkey.excerpt import excerpt
+from answerkey.json_input import JsonNestingError, load_json
+from answerkey.yaml_input import read_yaml
 
 __all__ = ["GoldenQuestion", "load_golden", "read_answers"]
 
@@ -84,18 +86,13 @@ class GoldenQuestion(BaseModel):
 
 
 def _records(path: Path) -> Iterable[tuple[int, Any]]:
-    """(line or entry number, record) of a JSONL file or a YAML list (or a YAML mapping with ``questions``)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ImportValidationError([RowProblem(str(path), None, None, f"bytes that are not UTF-8 ({error.reason})",
-                                                "a UTF-8 text file")], consequence="nothing was read") from None
+    """(line or entry number, record) of a JSONL file or a YAML list (or a YAML mapping with ``questions``).
+
+    YAML goes through :func:`~answerkey.yaml_input.read_yaml` (no aliases, bounded size and nesting) and JSON
+    lines through :func:`~answerkey.json_input.load_json` (bounded nesting).
+    """
     if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise ImportValidationError([RowProblem(str(path), None, None, f"invalid YAML: {error}",
-                                                    "a list of questions")], consequence="nothing was read") from None
+        data = read_yaml(path)
         if isinstance(data, dict):
             data = data.get("questions")
         if not isinstance(data, list):
@@ -104,13 +101,20 @@ def _records(path: Path) -> Iterable[tuple[int, Any]]:
                                         consequence="nothing was read")
         yield from enumerate(data, start=1)
         return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ImportValidationError([RowProblem(str(path), None, None, f"bytes that are not UTF-8 ({error.reason})",
+                                                "a UTF-8 text file")], consequence="nothing was read") from None
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, load_json(line)
         except json.JSONDecodeError as error:
             yield number, _Invalid(f"invalid JSON: {error.msg}")
+        except JsonNestingError as error:
+            yield number, _Invalid(str(error))
 
 
 class _Invalid:
@@ -134,10 +138,10 @@ def load_golden(path: str | Path) -> list[GoldenQuestion]:
         except ValidationError as error:
             for issue in error.errors():
                 column = ".".join(str(p) for p in issue["loc"]) or None
-                problems.append(RowProblem(str(path), row, column, repr(issue.get("input"))[:80], issue["msg"]))
+                problems.append(RowProblem(str(path), row, column, excerpt(issue.get("input")), issue["msg"]))
             continue
         if question.id in seen:
-            problems.append(RowProblem(str(path), row, "id", repr(question.id), "an id not used before"))
+            problems.append(RowProblem(str(path), row, "id", excerpt(question.id), "an id not used before"))
         seen.add(question.id)
         questions.append(question)
     if problems:
@@ -154,7 +158,7 @@ def read_answers(path: str | Path) -> dict[str, dict[str, Any]]:
         if isinstance(record, _Invalid):
             problems.append(RowProblem(str(path), row, None, record.why, "one JSON object a line"))
         elif not isinstance(record, dict) or "id" not in record:
-            problems.append(RowProblem(str(path), row, "id", repr(record)[:80], "an object with an id"))
+            problems.append(RowProblem(str(path), row, "id", excerpt(record), "an object with an id"))
         elif not any(k in record for k in ("sql", "result", "refused")):
             problems.append(RowProblem(str(path), row, "sql", "nothing", "sql, result or refused"))
         else:

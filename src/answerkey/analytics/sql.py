@@ -7,7 +7,10 @@ import re
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, SqlglotError
+
+from answerkey.analytics.sandbox_policy import forbidden_in_tree
+from answerkey.excerpt import first_line
 
 __all__ = [
     "expand_alternatives",
@@ -45,22 +48,33 @@ def has_top_level_order_by(sql: str, dialect: str | None = None) -> bool:
 
 
 def refusal(sql: str, dialect: str | None = None) -> str | None:
-    """Why ``sql`` must not be executed on a warehouse (it writes, runs DDL or is not one query), or None."""
+    """Why ``sql`` must not be executed on a warehouse (it writes, runs DDL, is not one query, or calls what the
+    sandbox policy denies), or None. Text no parser can read is refused here, never raised."""
+    if "\x00" in sql:
+        return "a NUL character in the SQL"
+    if re.search(r'u&"', sql, re.IGNORECASE):
+        return 'a U&"..." identifier: write names plainly'  # escapes could spell a denied name
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-    except ParseError as error:
-        return f"not parseable SQL: {str(error).splitlines()[0]}"
+    except SqlglotError as error:
+        return f"not parseable SQL: {first_line(error)}"
+    except RecursionError:
+        return "not parseable SQL: nested too deeply"
     if not statements:
         return "empty SQL"
     if len(statements) > 1:
         return f"{len(statements)} statements; one query is expected"
     statement = statements[0]
-    for node in statement.walk():
-        if isinstance(node, _WRITES):
-            return f"{node.key.upper()} statement: answers may only read"
-    if not isinstance(statement, _READS):
-        return f"{statement.key.upper()} statement: answers may only read"
-    return None
+    try:
+        for node in statement.walk():
+            if isinstance(node, _WRITES):
+                return f"{node.key.upper()} statement: answers may only read"
+        if not isinstance(statement, _READS):
+            return f"{statement.key.upper()} statement: answers may only read"
+        return forbidden_in_tree(statement, dialect)
+    except RecursionError:
+        return "not parseable SQL: nested too deeply"
+
 
 
 def split_statements(text: str) -> list[str]:

@@ -1,29 +1,33 @@
 """Executing queries on a warehouse read-only, with a timeout, and caching results per (SQL, database state).
 
-A DuckDB file (``duckdb:///path.duckdb`` or a path) is opened read-only with external access off, so a query
-can read neither local files nor the network. Any other SQLAlchemy URL runs each query in a transaction that
-is rolled back (read-only with a statement timeout on PostgreSQL). Statements that write or run DDL are
-refused before they reach the database.
+Every query is checked first (:func:`answerkey.analytics.sql.refusal`: one statement, read-only, no function or
+relation the sandbox policy denies). A DuckDB file (``duckdb:///path.duckdb`` or a path) is queried in a sandbox
+worker process (:mod:`answerkey.analytics.sandbox`): read-only, external access off, configuration locked,
+memory and threads capped, a connection per query, killed when a query will not stop. A PostgreSQL URL gets a
+connection of its own per query, closed after it, in a read-only transaction with a statement timeout that is
+rolled back, and the query is sent through the extended protocol, which executes exactly one statement. Any
+other SQLAlchemy URL gets a fresh connection and a rolled-back transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-import time
+import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from answerkey.analytics.compare import ResultTable
+from answerkey.analytics.sandbox import SandboxLimits, pool
 from answerkey.analytics.sql import refusal
 from answerkey.errors import AnswerkeyError, ParameterError
+from answerkey.excerpt import first_line
 
-__all__ = ["ExecutionError", "Warehouse", "open_warehouse", "shown_url"]
+__all__ = ["ExecutionError", "Warehouse", "open_warehouse", "psycopg_conninfo", "shown_url"]
 
 
 class ExecutionError(AnswerkeyError):
@@ -43,13 +47,14 @@ class Warehouse:
     dialect: str
     timeout_s: float = 30.0
     cache_size: int = 4096
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
 
     def __post_init__(self) -> None:
         self._cache: OrderedDict[tuple[str, str], ResultTable | ExecutionError] = OrderedDict()
         self._lock = threading.Lock()
-        self._local = threading.local()
-        self._database: Any = None
         self.fingerprint = self._fingerprint()
+        if self.dialect == "duckdb":
+            weakref.finalize(self, _release, self._duckdb_path())
 
     # -- public ---------------------------------------------------------------------------------------------
 
@@ -78,95 +83,99 @@ class Warehouse:
         return outcome
 
     def close_all(self) -> None:
-        """Close the database (every thread's cursor with it)."""
-        self.close()
-        if self._database is not None:
-            self._database.close()
-            self._database = None
+        """Let go of the database: the sandbox workers close the DuckDB file, so it may be written again."""
+        if self.dialect == "duckdb":
+            _release(self._duckdb_path())
 
     def close(self) -> None:
-        """Close this thread's connection."""
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
+        """Kept for callers that close per thread: every query has its own connection, so nothing stays open."""
 
     # -- internals ------------------------------------------------------------------------------------------
 
     def _run(self, sql: str) -> ResultTable | ExecutionError:
-        why = refusal(sql, self.dialect)
-        if why is not None:
-            return ExecutionError("refused", why)
+        """One query's result or failure; nothing it does raises anything else."""
         try:
+            why = refusal(sql, self.dialect)
+            if why is not None:
+                return ExecutionError("refused", why)
             if self.dialect == "duckdb":
                 return self._run_duckdb(sql)
+            if self.dialect == "postgres":
+                return self._run_postgres(sql)
             return self._run_sqlalchemy(sql)
         except ExecutionError as failure:
             return failure
-
-    def _duckdb(self) -> Any:
-        """This thread's cursor on the one read-only database connection (DuckDB cursors are per thread)."""
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            import duckdb
-
-            with self._lock:
-                if self._database is None:
-                    self._database = duckdb.connect(self._duckdb_path(), read_only=True,
-                                                    config={"enable_external_access": False})
-                connection = self._database.cursor()
-            self._local.connection = connection
-        return connection
+        except RecursionError:
+            return ExecutionError("refused", "not parseable SQL: nested too deeply")
+        except Exception as error:  # any other failure of one query is that query's error, never the run's
+            return ExecutionError("error", f"{type(error).__name__}: {first_line(error)}")
 
     def _duckdb_path(self) -> str:
         return self.url.removeprefix("duckdb:///").removeprefix("duckdb://")
 
     def _run_duckdb(self, sql: str) -> ResultTable:
-        import duckdb
+        reply = pool().run(self._duckdb_path(), sql, self.timeout_s, self.limits)
+        if reply[0] == "ok":
+            return ResultTable(reply[1], reply[2])
+        raise ExecutionError(reply[1], reply[2])
 
-        connection = self._duckdb()
-        timer = threading.Timer(self.timeout_s, connection.interrupt)
-        started = time.monotonic()
-        timer.start()
+    def _run_postgres(self, sql: str) -> ResultTable:
+        """A connection of its own (so a session-level lock or setting dies with it), a read-only transaction,
+        and the extended protocol (a statement sent that way is one statement; text with two is an error), with
+        the rows streamed so that no more than ``max_rows`` are ever held."""
+        import psycopg
+
+        info = psycopg_conninfo(self.url)
+        timeout_ms = max(1, int(self.timeout_s * 1000))
         try:
-            cursor = connection.execute(sql)
-            rows = cursor.fetchall()
-            columns = [d[0] for d in cursor.description or []]
-        except duckdb.InterruptException:
+            with psycopg.connect(info, connect_timeout=max(2, int(self.timeout_s)), autocommit=False) as connection:
+                connection.read_only = True
+                for setting in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"):
+                    connection.execute(f"SET {setting} = {timeout_ms * (2 if setting.startswith('idle') else 1)}")
+                with connection.cursor() as cursor:
+                    try:
+                        rows = []
+                        for row in cursor.stream(sql.encode()):  # rows as they come: never all in memory
+                            rows.append(tuple(row))
+                            if len(rows) > self.limits.max_rows:
+                                break
+                        columns = [d.name for d in cursor.description or []]
+                    finally:
+                        connection.rollback()
+        except psycopg.errors.QueryCanceled:
             raise ExecutionError("timeout", f"no result within {self.timeout_s:g} s") from None
-        except duckdb.Error as error:
-            if time.monotonic() - started >= self.timeout_s:
-                raise ExecutionError("timeout", f"no result within {self.timeout_s:g} s") from None
-            raise ExecutionError("error", _first_line(error)) from None
-        finally:
-            timer.cancel()
+        except psycopg.Error as error:
+            raise ExecutionError("error", first_line(error)) from None
+        if len(rows) > self.limits.max_rows:
+            raise ExecutionError("error", f"more than {self.limits.max_rows:,} rows; results are capped at that")
         return ResultTable(columns, rows)
 
     def _run_sqlalchemy(self, sql: str) -> ResultTable:
-        from sqlalchemy import create_engine, text
+        from sqlalchemy import create_engine
         from sqlalchemy.exc import DBAPIError, OperationalError
+        from sqlalchemy.pool import NullPool
 
-        engine = getattr(self._local, "engine", None)
-        if engine is None:
-            engine = self._local.engine = create_engine(self.url)
+        engine = create_engine(self.url, poolclass=NullPool)
         try:
             with engine.connect() as connection:
                 transaction = connection.begin()
                 try:
-                    if self.dialect == "postgres":
-                        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-                        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(self.timeout_s * 1000)}")
-                    result = connection.execute(text(sql))
-                    columns, rows = list(result.keys()), [tuple(r) for r in result.fetchall()]
+                    result = connection.exec_driver_sql(sql)
+                    columns = list(result.keys())
+                    rows = [tuple(r) for r in result.fetchmany(self.limits.max_rows + 1)]
                 finally:
                     transaction.rollback()
         except OperationalError as error:
-            message = _first_line(error.orig or error)
+            message = first_line(error.orig or error)
             if "statement timeout" in message or "canceling statement" in message:
                 raise ExecutionError("timeout", f"no result within {self.timeout_s:g} s") from None
             raise ExecutionError("error", message) from None
         except DBAPIError as error:
-            raise ExecutionError("error", _first_line(error.orig or error)) from None
+            raise ExecutionError("error", first_line(error.orig or error)) from None
+        finally:
+            engine.dispose()
+        if len(rows) > self.limits.max_rows:
+            raise ExecutionError("error", f"more than {self.limits.max_rows:,} rows; results are capped at that")
         return ResultTable(columns, rows)
 
     def _fingerprint(self) -> str:
@@ -180,11 +189,17 @@ class Warehouse:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _first_line(error: object) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+def _release(path: str) -> None:
+    pool().release(path)
 
 
-def open_warehouse(url: str, timeout_s: float = 30.0) -> Warehouse:
+
+def psycopg_conninfo(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL (``postgresql+psycopg://...``) as libpq takes it, password included."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def open_warehouse(url: str, timeout_s: float = 30.0, limits: SandboxLimits | None = None) -> Warehouse:
     """A warehouse from ``duckdb:///path``, a ``.duckdb`` path, or a SQLAlchemy URL."""
     if "://" not in url:
         url = f"duckdb:///{url}"
@@ -192,10 +207,10 @@ def open_warehouse(url: str, timeout_s: float = 30.0) -> Warehouse:
         path = Path(url.removeprefix("duckdb:///").removeprefix("duckdb://"))
         if not path.is_file():
             raise ParameterError(f"--warehouse {url}: no DuckDB file at {path}")
-        return Warehouse(url, "duckdb", timeout_s)
+        return Warehouse(url, "duckdb", timeout_s, limits=limits or SandboxLimits())
     name = url.split(":", 1)[0].split("+", 1)[0]
     dialect = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql"}.get(name, name)
-    return Warehouse(url, dialect, timeout_s)
+    return Warehouse(url, dialect, timeout_s, limits=limits or SandboxLimits())
 
 
 def shown_url(url: str) -> str:

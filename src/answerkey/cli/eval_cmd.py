@@ -13,6 +13,7 @@ from answerkey.cli.common import State, console, err_console, print_json, progre
 
 if TYPE_CHECKING:
     from answerkey.analytics.context import ContextLayer
+    from answerkey.analytics.sandbox import SandboxLimits
 
 __all__ = ["register"]
 
@@ -44,6 +45,8 @@ def eval_command(
     = None,
     test_suite: Annotated[bool, typer.Option("--test-suite", help="Also judge on perturbed copies of the "
                                                                    "database (DuckDB), against lucky passes.")] = False,
+    allow_superuser: Annotated[bool, typer.Option("--allow-superuser", help="Evaluate even when the PostgreSQL "
+                                                  "warehouse URL connects as a superuser.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Execute gold and answer read-only, compare the results, and give each question a verdict (exit 1 when
@@ -55,6 +58,7 @@ def eval_command(
     from answerkey.analytics.evaluation import evaluate
     from answerkey.analytics.golden import load_golden, read_answers
     from answerkey.analytics.warehouse import open_warehouse
+    from answerkey.analytics.warehouse_check import refuse_superuser
     from answerkey.errors import ParameterError
 
     if golden is None or warehouse is None:
@@ -63,12 +67,14 @@ def eval_command(
         raise ParameterError("give --answers FILE or --agent COMMAND (one of them)")
     if preset not in PRESETS:
         raise ParameterError.invalid("--preset", f"one of {', '.join(PRESETS)}", preset)
+    refuse_superuser(warehouse, allow_superuser)
     questions = load_golden(golden)
     given = read_answers(answers) if answers is not None else None
     chosen = agent_from_spec(agent) if agent is not None else None
     layer = _context_layer(ctx.obj, context)
     with progress_bar("judging", enabled=not as_json) as on_progress:
-        run = evaluate(questions, given, open_warehouse(warehouse, timeout), PRESETS[preset], agent=chosen,
+        run = evaluate(questions, given, open_warehouse(warehouse, timeout, _limits(ctx.obj)), PRESETS[preset],
+                       agent=chosen,
                        context=layer if layer is not None else "",
                        agent_timeout_s=agent_timeout, concurrency=concurrency, on_progress=on_progress,
                        test_suite=test_suite)
@@ -187,3 +193,15 @@ def compare_command(
         table.add_row(change.question_id, change.before or "-", change.after or "-", change.direction, change.reason)
     if table.row_count:
         console.print(table)
+
+
+def _limits(state: State) -> SandboxLimits:
+    """The sandbox limits of the workspace's ``[eval]`` section, or the defaults outside a workspace."""
+    from answerkey.analytics.sandbox import SandboxLimits
+    from answerkey.config import find_workspace, load_config
+    from answerkey.errors import WorkspaceError
+
+    try:
+        return SandboxLimits.of(load_config(find_workspace(state.workspace_dir)).eval)
+    except WorkspaceError:
+        return SandboxLimits()

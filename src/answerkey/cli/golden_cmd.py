@@ -24,6 +24,8 @@ def check_command(
     golden: Annotated[Path, typer.Option(help="The golden set (JSONL or YAML).")],
     warehouse: Annotated[str, typer.Option(help="duckdb:///path.duckdb, a .duckdb path or a SQLAlchemy URL.")],
     timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
+    allow_superuser: Annotated[bool, typer.Option("--allow-superuser", help="Check even when the PostgreSQL "
+                                                  "warehouse URL connects as a superuser.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Gold that errors, returns nothing, changes between runs, cuts ties with LIMIT, leaves a required
@@ -31,7 +33,9 @@ def check_command(
     from answerkey.analytics.golden import load_golden
     from answerkey.analytics.golden_check import check_golden
     from answerkey.analytics.warehouse import open_warehouse
+    from answerkey.analytics.warehouse_check import refuse_superuser
 
+    refuse_superuser(warehouse, allow_superuser)
     questions = load_golden(golden)
     with progress_bar("checking gold", enabled=not as_json) as on_progress:
         findings = check_golden(questions, open_warehouse(warehouse, timeout), on_progress)

@@ -141,7 +141,8 @@ def list_command(
 def functions_command(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A Python file of labeling functions (lf_* or @labeling_function; "
-                                              "SQL expressions in a dict named SQL).")],
+                                              "SQL expressions in a dict named SQL). It is run as Python with "
+                                              "your rights: run only files you trust.")],
     write: Annotated[bool, typer.Option("--write", help="Append the votes as synthetic annotations.")] = False,
     combine: Annotated[str | None, typer.Option("--combine", help="Combine the votes into one label per item "
                                                                   "(majority, dawid-skene, ...).")] = None,
@@ -149,7 +150,9 @@ def functions_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Labeling functions over the workspace's items: coverage, overlap, conflict, and accuracy against the
-    adjudicated and expert labels with a 95% interval."""
+    adjudicated and expert labels with a 95% interval. The file is executed as Python code, with the rights of
+    the user who runs this command (it can read, write and delete whatever you can): run only a file you wrote
+    or reviewed, as you would any script."""
     from answerkey.errors import ParameterError
     from answerkey.project.synthetic import run_labeling_functions
     from answerkey.quality.labeling_functions import combine_labeling_functions

@@ -31,6 +31,8 @@ from answerkey.cli import (
     schema_cmds,
     split_cmds,
     staleness_cmd,
+    verify_cmd,
+    warehouse_cmd,
     web_cmds,
     workspace_cmds,
 )
@@ -81,6 +83,8 @@ monitor_cmds.register(app)
 report_cmd.register(app)
 labels_cmds.register(app)
 datasheet_cmd.register(app)
+verify_cmd.register(app)
+warehouse_cmd.register(app)
 web_cmds.register(app)
 
 

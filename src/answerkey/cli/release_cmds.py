@@ -1,4 +1,4 @@
-"""``release create|list|show|diff`` and ``export``."""
+"""``release create|list|show|diff|verify`` and ``export``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from answerkey.cli.common import State, console, print_json
-from answerkey.project import EXPORT_FORMATS, create_release, diff_releases, export_release, get_release, list_releases
+from answerkey.cli.common import State, console, print_findings, print_json
+from answerkey.project import EXPORT_FORMATS, create_release, diff_releases, export_release, list_releases
+from answerkey.project.release_check import verified_release, verify_release
 
 __all__ = ["register"]
 
@@ -62,13 +63,13 @@ def show(
     name: Annotated[str, typer.Argument(help="Release name.")],
     as_json: JsonOption = False,
 ) -> None:
-    """A release's hash, schema version, method and label counts."""
+    """A release's hash, schema version, method and label counts (refused if it changed since it was cut)."""
     state: State = ctx.obj
-    summary = get_release(state.open(), name).summary()
+    summary = verified_release(state.open(), name).summary()
     if as_json:
         print_json(summary)
         return
-    for key in ("name", "content_hash", "schema_version", "method", "items", "created_at", "note"):
+    for key in ("name", "content_hash", "items_hash", "schema_version", "method", "items", "created_at", "note"):
         console.print(f"{key:15}{summary[key]}")
     console.print("status         " + ", ".join(f"{k} {v:,}" for k, v in summary["status_counts"].items()))
     for label, count in summary["label_counts"].items():
@@ -100,13 +101,36 @@ def diff(
     console.print(table)
 
 
+@release_app.command("verify")
+def verify(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Release name.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute the release's hashes from what is stored; exits 1 naming what differs."""
+    state: State = ctx.obj
+    result = verify_release(state.open(), name)
+    if as_json:
+        print_json(result.to_dict())
+    elif result.ok:
+        console.print(f"release {name} verifies: {result.computed_hash}")
+        print_findings(result.findings)
+    else:
+        console.print(f"release {name} does not verify: recorded {result.recorded_hash}, "
+                      f"its labels give {result.computed_hash}")
+        print_findings(result.findings)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 def export(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Release name.")],
     format: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")] = "parquet",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write.")] = Path("export"),
 ) -> None:
-    """Export a release: labels, items, annotations and schema, re-importable anywhere."""
+    """Export a release: labels, items, annotations and schema, re-importable anywhere (refused if it changed
+    since it was cut)."""
     state: State = ctx.obj
     for path in export_release(state.open(), name, format, out):
         console.print(str(path))

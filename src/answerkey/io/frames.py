@@ -16,9 +16,10 @@ __all__ = ["read_frame"]
 
 def read_frame(path: str | Path, required: Sequence[str] = (), *, purpose: str = "nothing computed",
                text_columns: Sequence[str] = ("item_id",)) -> pd.DataFrame:
-    """Read ``path`` (values typed, ids kept as text); missing ``required`` columns or no rows are errors."""
+    """Read ``path`` (values typed, ids kept as text and refused when nested); missing ``required`` columns or no
+    rows are errors."""
     path = Path(path)
-    tabular = open_tabular(path, as_strings=False, text_columns=text_columns)
+    tabular = open_tabular(path, as_strings=False, text_columns=text_columns, scalar_columns=text_columns)
     problems = check_columns(path, tabular.columns, required, (), strict_known=False)
     if problems:
         raise ImportValidationError(problems, consequence=purpose)

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from answerkey.errors import ImportValidationError, ParameterError, RowProblem
+from answerkey.excerpt import clip, excerpt
+from answerkey.io.identifiers import ID_EXPECTED, has_control, with_control
+from answerkey.json_input import NESTING_EXPECTED, JsonNestingError, load_json
 from answerkey.schema.model import MULTI_LABEL_SEPARATOR
 
 __all__ = ["LabelStudioRecords", "label_studio_tasks", "read_label_studio"]
@@ -180,9 +183,13 @@ def _load_tasks(path: Path) -> list[Any]:
     if not text.strip():
         raise refuse("an empty file")
     try:
-        data = json.loads(text)
+        data = load_json(text)
+    except JsonNestingError as exc:  # 200,000 [ in a row would otherwise end in a RecursionError
+        raise refuse(str(exc), NESTING_EXPECTED) from None
     except json.JSONDecodeError as exc:
         raise refuse(f"invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+    except ValueError as exc:  # a number of more digits than Python reads
+        raise refuse(f"a value that cannot be read ({clip(str(exc))})") from None
     if isinstance(data, dict):
         raise refuse("a single JSON object" + (" (one task? wrap it in [ ])" if "data" in data else ""))
     if not isinstance(data, list):
@@ -236,6 +243,9 @@ def _item(
     if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
         problems.add(row, column, _show(value), "an item id (a non-empty string or an integer)")
         return None
+    if has_control(str(value)):
+        problems.add(row, column, with_control(value), ID_EXPECTED)
+        return None
     return str(value), {name: v for name, v in data.items() if name != key}, column
 
 
@@ -253,6 +263,10 @@ def _judgement(
         if annotator is None:
             problems.add(row, f"{where}.completed_by", _show(entry.get("completed_by")),
                          "a user id or an object with 'id' or 'email'")
+    if annotator is not None and has_control(annotator):
+        field = "model_version" if source == "model" else "completed_by"
+        problems.add(row, f"{where}.{field}", with_control(annotator), ID_EXPECTED)
+        annotator = None
     created_at = entry.get("created_at")
     if created_at is not None and not _is_iso(created_at):
         problems.add(row, f"{where}.created_at", _show(created_at), ISO_EXAMPLE)
@@ -325,5 +339,4 @@ def _kind(value: Any) -> str:
 
 def _show(value: Any) -> str:
     """A value for a message, cut short when long."""
-    text = "nothing" if value is None else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return "nothing" if value is None else excerpt(value, 60)

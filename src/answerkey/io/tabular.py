@@ -3,6 +3,11 @@
 Row numbers are what a person finds in the file: the line number for CSV (the header is line 1) and
 JSONL, the 1-based record number for Parquet. While reading, a CSV row is numbered as if no quoted field
 spanned lines; ``TabularFile.locate`` corrects the numbers of reported problems to the real lines.
+
+Hostile files are refused in bounded time and memory: a CSV or JSONL line is never read past
+:data:`MAX_RECORD_BYTES` (nor a CSV header past :data:`MAX_HEADER_BYTES`), JSON nesting is bounded (see
+:mod:`answerkey.json_input`), and columns the caller needs as plain values (``scalar_columns``) may not hold
+structs, lists or maps.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, AnyStr
 
 import numpy as np
 import pandas as pd
@@ -23,12 +28,25 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from answerkey.errors import ImportValidationError, RowProblem
+from answerkey.excerpt import clip, excerpt
+from answerkey.json_input import NESTING_EXPECTED, JsonNestingError, load_json
 
-__all__ = ["FORMATS", "Batch", "TabularFile", "detect_format", "open_tabular"]
+__all__ = ["FORMATS", "MAX_HEADER_BYTES", "MAX_RECORD_BYTES", "Batch", "TabularFile", "detect_format", "open_tabular"]
 
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH_ROWS = 250_000
+MAX_RECORD_BYTES = 8 << 20
+"""The longest CSV record or JSONL line (8 MiB): Arrow reads CSV in blocks of this size, and a record must fit
+in one; longer lines are refused without being read whole."""
+MAX_HEADER_BYTES = 1 << 20
+"""The longest CSV header line (1 MiB)."""
+LONG_LINE = f"lines of at most {MAX_RECORD_BYTES >> 20} MiB (is a quote left open, or a line break missing?)"
+PLAIN_VALUE = "a column of plain values (text, numbers, booleans or timestamps)"
 ProgressCallback = Callable[[int, int], None]
+
+# Python's csv module (used to locate problems) refuses fields over 128 KiB by default; Arrow reads fields up
+# to a whole record, so the two must agree on what a file may hold.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))
 
 
 @dataclass(frozen=True)
@@ -89,11 +107,14 @@ def open_tabular(
     batch_rows: int | None = None,
     on_progress: ProgressCallback | None = None,
     text_columns: Sequence[str] = (),
+    scalar_columns: Sequence[str] = (),
 ) -> TabularFile:
     """Open ``path`` for batched reading; ``as_strings`` reads every value as text (None when empty).
 
     In CSV only an empty field is missing ("NA", "null" and "nan" are text), and ``text_columns`` are never
-    read as numbers, so an id like ``007`` stays ``007``.
+    read as numbers, so an id like ``007`` stays ``007``. ``scalar_columns`` must hold plain values: a Parquet
+    column of structs, lists or maps among them is refused when the file is opened, a JSON object or array in
+    a JSONL row when the row is read.
     """
     path = Path(path)
     if not path.is_file():
@@ -104,7 +125,7 @@ def open_tabular(
     if fmt == "csv":
         return _csv(path, as_strings, on_progress, text_columns)
     reader = _jsonl if fmt == "jsonl" else _parquet
-    return reader(path, as_strings, batch_rows or BATCH_ROWS, on_progress)
+    return reader(path, as_strings, batch_rows or BATCH_ROWS, on_progress, frozenset(scalar_columns))
 
 
 def _problem(path: Path, row: int | None, column: str | None, found: str, expected: str) -> ImportValidationError:
@@ -124,7 +145,7 @@ def _csv(
             try:
                 reader = pacsv.open_csv(
                     handle,
-                    read_options=pacsv.ReadOptions(block_size=8 << 20, use_threads=True),
+                    read_options=pacsv.ReadOptions(block_size=MAX_RECORD_BYTES, use_threads=True),
                     parse_options=pacsv.ParseOptions(delimiter=delimiter),
                     convert_options=pacsv.ConvertOptions(
                         column_types=dict.fromkeys(text, pa.string()),
@@ -143,6 +164,7 @@ def _csv(
                     break
                 except pa.ArrowInvalid as exc:
                     raise _csv_error(path, exc, next_line) from None
+                _check_field_sizes(path, record_batch, next_line)
                 frame = _arrow_strings(record_batch) if as_strings else _arrow_frame(record_batch)
                 if frame.empty:
                     continue
@@ -157,43 +179,91 @@ def _csv(
     return TabularFile(path, "csv", header, batches)
 
 
-def _csv_reader(path: Path, handle: Any) -> Any:
-    return csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+def _check_field_sizes(path: Path, record_batch: pa.RecordBatch, first_line: int) -> None:
+    """Refuse the first value longer than :data:`MAX_RECORD_BYTES`, naming its line and column (Arrow reads a
+    record that spans one block boundary, so without this the limit would depend on where the blocks fall)."""
+    for name, column in zip(record_batch.schema.names, record_batch.columns, strict=True):
+        if not (pa.types.is_string(column.type) or pa.types.is_binary(column.type)):
+            continue
+        too_long = pc.greater(pc.binary_length(column), MAX_RECORD_BYTES)
+        if pc.any(too_long).as_py():
+            record = first_line + int(pc.index(too_long, True).as_py())
+            line = _csv_record_starts(path, record - 1).get(record - 1, record)
+            raise _problem(path, line, name, f"a value longer than {MAX_RECORD_BYTES >> 20} MiB", LONG_LINE)
+
+
+def _csv_reader(path: Path, lines: Any) -> Any:
+    return csv.reader(lines, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+
+
+def _bounded_lines(handle: IO[AnyStr], path: Path, header: Sequence[str] = ()) -> Iterator[AnyStr]:
+    """The lines of ``handle``, each read no further than :data:`MAX_RECORD_BYTES`; a longer line is refused
+    naming its number and (for CSV text, given the ``header``) the column it is in when the limit is reached."""
+    number = 0
+    while line := handle.readline(MAX_RECORD_BYTES + 2):  # room for the line ending
+        number += 1
+        if len(line.rstrip(b"\r\n" if isinstance(line, bytes) else "\r\n")) > MAX_RECORD_BYTES:
+            column = _column_at_end(path, line, header) if isinstance(line, str) else None
+            raise _problem(path, number, column, f"a line longer than {MAX_RECORD_BYTES >> 20} MiB", LONG_LINE)
+        yield line
+
+
+def _column_at_end(path: Path, line: str, header: Sequence[str]) -> str | None:
+    """The header name of the field that the start of a CSV ``line`` ends in (None when unknown)."""
+    try:
+        fields: list[str] = next(_csv_reader(path, [line[:MAX_RECORD_BYTES]]), [])
+    except csv.Error:
+        return None
+    return header[len(fields) - 1] if 0 < len(fields) <= len(header) else None
+
+
+def _csv_records(path: Path, up_to_record: int | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, fields) of each CSV record, the header (line 1) first, in bounded memory.
+
+    A line or a quoted field longer than :data:`MAX_RECORD_BYTES` is refused as an ImportValidationError.
+    """
+    header = _csv_header(path)
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = _csv_reader(path, _bounded_lines(handle, path, header))
+        line = 1
+        try:
+            for index, fields in enumerate(reader):
+                yield line, fields
+                line = reader.line_num + 1
+                if up_to_record is not None and index >= up_to_record:
+                    return
+        except csv.Error as exc:
+            if "field limit" in str(exc):  # a quoted value over the limit: it spans lines, so no one line is too long
+                raise _problem(path, line, None, f"a quoted value longer than {MAX_RECORD_BYTES >> 20} MiB",
+                               LONG_LINE) from None
+            raise _problem(path, line, None, f"a record that cannot be read ({clip(str(exc))})",
+                           "well-formed CSV") from None
 
 
 def _csv_record_starts(path: Path, up_to_record: int) -> dict[int, int]:
     """Record index (the header is 0) -> the line it starts on, for records up to ``up_to_record``."""
-    starts: dict[int, int] = {}
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = _csv_reader(path, handle)
-        line = 1
-        for index, _ in enumerate(reader):
-            starts[index] = line
-            line = reader.line_num + 1
-            if index >= up_to_record:
-                break
-    return starts
+    return {index: line for index, (line, _) in enumerate(_csv_records(path, up_to_record))}
 
 
 def _csv_bad_record(path: Path) -> RowProblem | None:
-    """The first record whose number of fields differs from the header's, with its line."""
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = _csv_reader(path, handle)
-        line = 1
-        width = None
-        for fields in reader:
-            if width is None:
-                width = len(fields)
-            elif fields and len(fields) != width:
-                return RowProblem(str(path), line, None, f"{len(fields)} fields",
-                                  f"{width} fields, like the header (quote values that contain commas)")
-            line = reader.line_num + 1
+    """The first record whose number of fields differs from the header's, with its line (a record too long to
+    read is refused on the spot)."""
+    width = None
+    for line, fields in _csv_records(path):
+        if width is None:
+            width = len(fields)
+        elif fields and len(fields) != width:
+            return RowProblem(str(path), line, None, f"{len(fields)} fields",
+                              f"{width} fields, like the header (quote values that contain commas)")
     return None
 
 
 def _csv_header(path: Path) -> list[str]:
     with path.open("rb") as handle:
-        first = handle.readline()
+        first = handle.readline(MAX_HEADER_BYTES + 2)
+    if len(first.rstrip(b"\r\n")) > MAX_HEADER_BYTES:
+        raise _problem(path, 1, None, f"a header line longer than {MAX_HEADER_BYTES >> 20} MiB",
+                       "a header line naming the columns (is this a CSV file?)")
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -212,14 +282,16 @@ def _csv_error(path: Path, exc: Exception, next_line: int) -> ImportValidationEr
     bad = _csv_bad_record(path)
     if bad is not None:
         return ImportValidationError([bad])
-    return _problem(path, None, None, message.replace("\n", " "), f"well-formed CSV (from line {next_line} on)")
+    if "straddling" in message:  # Arrow's word for a record longer than its block
+        return _problem(path, None, None, f"a record longer than {MAX_RECORD_BYTES >> 20} MiB", LONG_LINE)
+    return _problem(path, None, None, clip(message.replace("\n", " ")), f"well-formed CSV (from line {next_line} on)")
 
 
 def _locate_bad_utf8(path: Path) -> ImportValidationError:
     """Name the first line and column holding bytes that are not UTF-8."""
     with path.open("rb") as handle:
         header: list[str] = []
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_bounded_lines(handle, path), start=1):
             try:
                 line = raw.decode("utf-8")
                 if number == 1:
@@ -233,7 +305,9 @@ def _locate_bad_utf8(path: Path) -> ImportValidationError:
     return _problem(path, None, None, "bytes that are not UTF-8", "UTF-8 text")
 
 
-def _jsonl(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCallback | None) -> TabularFile:
+def _jsonl(
+    path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCallback | None, scalar: frozenset[str]
+) -> TabularFile:
     columns = _jsonl_columns(path)
     size = path.stat().st_size
 
@@ -241,8 +315,8 @@ def _jsonl(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressC
         rows: list[dict[str, Any]] = []
         first = 1
         with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                record = _jsonl_record(path, number, raw)
+            for number, raw in enumerate(_bounded_lines(handle, path), start=1):
+                record = _jsonl_record(path, number, raw, scalar)
                 if record is None:
                     continue
                 if not rows:
@@ -261,7 +335,7 @@ def _jsonl(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressC
     return TabularFile(path, "jsonl", columns, batches)
 
 
-def _jsonl_record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
+def _jsonl_record(path: Path, number: int, raw: bytes, scalar: frozenset[str] = frozenset()) -> dict[str, Any] | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -270,20 +344,27 @@ def _jsonl_record(path: Path, number: int, raw: bytes) -> dict[str, Any] | None:
     if not text.strip():
         return None
     try:
-        record = json.loads(text)
+        record = load_json(text)
     except json.JSONDecodeError as exc:
         raise _problem(path, number, None, f"invalid JSON ({exc.msg} at character {exc.pos + 1})",
                        "one JSON object per line") from None
+    except JsonNestingError as exc:
+        raise _problem(path, number, None, str(exc), NESTING_EXPECTED) from None
     if not isinstance(record, dict):
         raise _problem(path, number, None, f"a JSON {type(record).__name__}", "one JSON object per line")
+    for column in scalar & record.keys():
+        if isinstance(record[column], dict | list):
+            kind = "object" if isinstance(record[column], dict) else "array"
+            raise _problem(path, number, column, f"a JSON {kind} ({excerpt(record[column])})",
+                           "a plain value (text, a number or a boolean)")
     return record
 
 
 def _jsonl_bad_field(raw: bytes) -> str | None:
     """The key whose value holds the undecodable bytes, when the line is otherwise a JSON object."""
     try:
-        record = json.loads(raw.decode("utf-8", errors="replace"))
-    except json.JSONDecodeError:
+        record = load_json(raw.decode("utf-8", errors="replace"))
+    except (json.JSONDecodeError, JsonNestingError):
         return None
     if not isinstance(record, dict):
         return None
@@ -293,7 +374,7 @@ def _jsonl_bad_field(raw: bytes) -> str | None:
 def _jsonl_columns(path: Path) -> list[str]:
     """Column names from the first object (JSONL has no header; later keys are kept too)."""
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_bounded_lines(handle, path), start=1):
             record = _jsonl_record(path, number, raw)
             if record is not None:
                 return list(record)
@@ -310,12 +391,18 @@ def _jsonl_batch(rows: list[dict[str, Any]], first: int, columns: list[str], as_
     return Batch(frame, first)
 
 
-def _parquet(path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCallback | None) -> TabularFile:
+def _parquet(
+    path: Path, as_strings: bool, batch_rows: int, on_progress: ProgressCallback | None, scalar: frozenset[str]
+) -> TabularFile:
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise _problem(path, None, None, f"not a readable Parquet file ({exc})", "a Parquet file") from None
+        raise _problem(path, None, None, f"not a readable Parquet file ({clip(str(exc))})", "a Parquet file") from None
     columns = list(parquet.schema_arrow.names)
+    nested = [RowProblem(str(path), None, field.name, f"a column of {_arrow_kind(field.type)}", PLAIN_VALUE)
+              for field in parquet.schema_arrow if field.name in scalar and _is_nested(field.type)]
+    if nested:
+        raise ImportValidationError(nested)
     total = parquet.metadata.num_rows
     if total == 0:
         raise _problem(path, None, None, "an empty file", "at least one row")
@@ -331,6 +418,23 @@ def _parquet(path: Path, as_strings: bool, batch_rows: int, on_progress: Progres
                 on_progress(first - 1, total)
 
     return TabularFile(path, "parquet", columns, batches)
+
+
+def _is_nested(kind: pa.DataType) -> bool:
+    """True for Arrow types whose values are not plain: structs, lists, maps, unions (dictionary-encoded too)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_nested(kind) or pa.types.is_union(kind))
+
+
+def _arrow_kind(kind: pa.DataType) -> str:
+    """A nested Arrow type in a few words (its full spelling can be as long as the file's schema)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    for test, words in ((pa.types.is_struct, "structs"), (pa.types.is_map, "maps"), (pa.types.is_union, "unions")):
+        if test(kind):
+            return words
+    return "lists"
 
 
 def _check_binary_text(path: Path, record_batch: pa.RecordBatch, first_row: int) -> None:

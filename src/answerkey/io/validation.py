@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from answerkey.errors import RowProblem
+from answerkey.excerpt import excerpt
+from answerkey.io.identifiers import ID_EXPECTED, NUL, TEXT_EXPECTED, control_mask, has_control, with_control
 from answerkey.io.tabular import Batch
 from answerkey.schema import LabelingSchema, expected_labels, label_checker
 from answerkey.timestamps import parse_timestamps, timestamp_text
@@ -118,22 +120,28 @@ def validate_annotations(batch: Batch, context: AnnotationContext) -> pd.DataFra
 
     for column in ANNOTATION_REQUIRED:
         report(frame[column].isna().to_numpy(), column, missing, "a value")
+    controlled = {column: control_mask(frame[column].to_numpy(dtype=object)) for column in ("item_id", "annotator_id")}
+    for column, mask in controlled.items():
+        report(mask, column, with_control, ID_EXPECTED)
+    if "note" in frame:
+        report(control_mask(frame["note"].to_numpy(dtype=object), NUL), "note", lambda v: with_control(v, NUL),
+               TEXT_EXPECTED)
 
     item_ids = frame["item_id"]
     positions = context.item_positions(item_ids)
     known = positions >= 0
-    report(~known & item_ids.notna().to_numpy(), "item_id", lambda v: f"unknown item {v!r}",
-           "an item imported before (`answerkey import items FILE`)")
+    report(~known & item_ids.notna().to_numpy() & ~controlled["item_id"], "item_id",
+           lambda v: f"unknown item {excerpt(v)}", "an item imported before (`answerkey import items FILE`)")
 
     sources = _column(frame, "source", context.default_source)
-    report(~sources.isin(SOURCES).to_numpy(), "source", lambda v: repr(v), f"one of {', '.join(SOURCES)}")
+    report(~sources.isin(SOURCES).to_numpy(), "source", excerpt, f"one of {', '.join(SOURCES)}")
 
     if "schema_version" in frame:
         versions = pd.to_numeric(_column(frame, "schema_version", str(context.default_version)), errors="coerce")
     else:
         versions = pd.Series(np.full(n, context.default_version, dtype="int64"))
     version_ok = versions.isin(list(context.schemas)).to_numpy()
-    report(~version_ok, "schema_version", lambda v: f"schema version {v!r}",
+    report(~version_ok, "schema_version", lambda v: f"schema version {excerpt(v)}",
            f"a registered version ({', '.join(map(str, sorted(context.schemas)))})")
 
     labels = frame["label"].astype(object)
@@ -147,17 +155,17 @@ def validate_annotations(batch: Batch, context: AnnotationContext) -> pd.DataFra
         canonical[rows] = checked.to_numpy()
         invalid = np.zeros(n, dtype=bool)
         invalid[np.flatnonzero(rows)[checked.isna().to_numpy()]] = True
-        report(invalid, "label", lambda v: f"label {v!r}", expected_labels(schema))
+        report(invalid, "label", lambda v: f"label {excerpt(v)}", expected_labels(schema))
 
     created_text = _column(frame, "created_at", None)
     created = parse_timestamps(created_text)
-    report((created.isna() & created_text.notna()).to_numpy(), "created_at", lambda v: f"timestamp {v!r}",
+    report((created.isna() & created_text.notna()).to_numpy(), "created_at", lambda v: f"timestamp {excerpt(v)}",
            "an ISO 8601 date-time such as 2026-03-01T14:30:00Z")
 
     confidence_text = _column(frame, "confidence", None)
     confidence = pd.to_numeric(confidence_text, errors="coerce")
     report((confidence_text.notna() & ~confidence.between(0, 1)).to_numpy(), "confidence",
-           lambda v: f"confidence {v!r}", "a number from 0 to 1")
+           lambda v: f"confidence {excerpt(v)}", "a number from 0 to 1")
 
     keep = ~bad
     stamps = timestamp_text(created[keep])
@@ -240,14 +248,22 @@ def validate_items(path: Path, batch: Batch, seen: dict[str, int]) -> tuple[pd.D
         if item_id is None:
             problems.append(RowProblem(str(path), row, "item_id", "an empty value", "an item id"))
             continue
+        if has_control(item_id):
+            problems.append(RowProblem(str(path), row, "item_id", with_control(item_id), ID_EXPECTED))
+            continue
         if item_id in seen:
-            problems.append(RowProblem(str(path), row, "item_id", f"item {item_id!r} again",
+            problems.append(RowProblem(str(path), row, "item_id", f"item {excerpt(item_id)} again",
                                        f"each item once (first on row {seen[item_id]})"))
             continue
         seen[item_id] = row
+        group_id, segment = (_text(frame[c].iat[position]) if c in frame else None for c in ("group_id", "segment"))
+        refused = [(c, v) for c, v in (("group_id", group_id), ("segment", segment)) if v and has_control(v)]
+        if refused:
+            problems.append(RowProblem(str(path), row, refused[0][0], with_control(refused[0][1]), ID_EXPECTED))
+            continue
         stamp: Any = created.iat[position]
         if pd.isna(stamp) and created_text.iat[position] is not None:
-            problems.append(RowProblem(str(path), row, "created_at", f"timestamp {created_text.iat[position]!r}",
+            problems.append(RowProblem(str(path), row, "created_at", f"timestamp {excerpt(created_text.iat[position])}",
                                        "an ISO 8601 date-time such as 2026-03-01T14:30:00Z"))
             continue
         try:
@@ -260,8 +276,8 @@ def validate_items(path: Path, batch: Batch, seen: dict[str, int]) -> tuple[pd.D
         rows.append({
             "item_id": item_id,
             "payload": payload,
-            "group_id": _text(frame["group_id"].iat[position]) if "group_id" in frame else None,
-            "segment": _text(frame["segment"].iat[position]) if "segment" in frame else None,
+            "group_id": group_id,
+            "segment": segment,
             "created_at": created.iat[position],
             "_row": row,
         })

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlglot
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from answerkey.errors import ParameterError
+from answerkey.errors import ImportValidationError, ParameterError
+from answerkey.yaml_input import read_yaml
 
 __all__ = ["BehavioralDefinition", "Source", "load_definition", "parse_window"]
 
@@ -145,11 +145,13 @@ def load_definition(path: str | Path) -> BehavioralDefinition:
     """Read a definition file; a bad one is refused naming the file and each field with what was expected."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except FileNotFoundError:
         raise ParameterError(f"{path}: no such definition file") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read the definition file ({exc.strerror or exc})") from None
+    except ImportValidationError as exc:  # invalid YAML, an alias, too deep or too large
+        raise ParameterError(str(exc.problems[0])) from None
     if not isinstance(raw, dict):
         raise ParameterError(f"{path}: a mapping of fields (name, entity, anchor, events, outcome, window, labels) "
                              f"expected; got {type(raw).__name__}")

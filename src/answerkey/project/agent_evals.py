@@ -23,12 +23,18 @@ from answerkey.analytics.evaluation import EvalRun, evaluate
 from answerkey.analytics.feedback import FeedbackEntry, append_feedback
 from answerkey.analytics.golden import load_golden
 from answerkey.analytics.runs import file_sha256
+from answerkey.analytics.sandbox import SandboxLimits
 from answerkey.analytics.warehouse import open_warehouse
 from answerkey.config import STORE_DIR
-from answerkey.errors import ImportValidationError, ParameterError, RowProblem
+from answerkey.errors import AnswerkeyError, ImportValidationError, ParameterError, RowProblem
+from answerkey.project.access import Principal
 from answerkey.project.workspace import Workspace
 
-__all__ = ["PushedRun", "evaluate_pushed_answers", "inside_workspace", "record_feedback"]
+__all__ = ["PushedRun", "evaluate_pushed_answers", "inside_workspace", "record_feedback", "sees_gold"]
+
+
+GOLDEN_SUFFIXES = (".jsonl", ".json", ".yaml", ".yml")
+"""What a golden set file may be called."""
 
 
 def inside_workspace(workspace: Workspace, relative: str, what: str) -> Path:
@@ -49,6 +55,12 @@ def inside_workspace(workspace: Workspace, relative: str, what: str) -> Path:
     return path
 
 
+def sees_gold(workspace: Workspace, who: Principal) -> bool:
+    """Whether ``who`` may see the gold SQL and values of judged runs: reviewers and admins, or everybody when
+    ``[eval] reveal`` is set. The role that pushes answers must not read the gold it is judged against."""
+    return who.can("reviewer") or workspace.config.eval.reveal
+
+
 @dataclass(frozen=True)
 class PushedRun:
     """A judged run and what it is recorded with."""
@@ -61,10 +73,13 @@ class PushedRun:
 
 def evaluate_pushed_answers(
     workspace: Workspace, answers: Mapping[str, Mapping[str, Any]], *, golden: str = "golden.jsonl",
-    warehouse: str = "warehouse.duckdb", preset: str = "default", timeout_s: float = 30.0,
+    warehouse: str = "warehouse.duckdb", preset: str = "default", timeout_s: float = 30.0, reveal: bool = True,
 ) -> PushedRun:
     """Judge ``answers`` (question id -> ``{sql}``, ``{result}`` or ``{refused}``) against the golden set, with
-    the workspace's ``context/`` (if any) naming the context gaps behind wrong answers. Nothing is recorded."""
+    the workspace's ``context/`` (if any) naming the context gaps behind wrong answers. Nothing is recorded.
+
+    Without ``reveal`` (a caller who may not see the gold) a golden file that does not read cleanly is refused
+    without quoting it, so the request cannot be used to read files of the workspace through error messages."""
     from answerkey.monitoring.engines import DUCKDB_SUFFIXES  # here: importing monitoring loads Ibis
 
     if preset not in PRESETS:
@@ -73,7 +88,15 @@ def evaluate_pushed_answers(
     warehouse_path = inside_workspace(workspace, warehouse, "warehouse")
     if not warehouse_path.name.lower().endswith(DUCKDB_SUFFIXES):
         raise ParameterError.invalid("warehouse", f"a DuckDB file ({', '.join(DUCKDB_SUFFIXES)})", warehouse)
-    questions = load_golden(golden_path)
+    if not golden_path.name.lower().endswith(GOLDEN_SUFFIXES):
+        raise ParameterError.invalid("golden", f"a golden set file ({', '.join(GOLDEN_SUFFIXES)})", golden)
+    try:
+        questions = load_golden(golden_path)
+    except AnswerkeyError:
+        if reveal:
+            raise
+        raise ParameterError.invalid("golden", "a golden set that reads cleanly (a reviewer can run `answerkey "
+                                     "golden check` to see why it does not)", golden) from None
     known = {q.id for q in questions}
     unknown = sorted(set(answers) - known)
     if unknown:
@@ -83,9 +106,10 @@ def evaluate_pushed_answers(
     context_folder = workspace.root / "context"
     context: ContextLayer | str = load_context(context_folder) if context_folder.is_dir() else ""
     url = f"duckdb:///{warehouse_path}"
-    opened = open_warehouse(url, timeout_s)
+    settings = workspace.config.eval
+    opened = open_warehouse(url, timeout_s, SandboxLimits.of(settings))
     try:
-        run = evaluate(questions, answers, opened, PRESETS[preset], context=context)
+        run = evaluate(questions, answers, opened, PRESETS[preset], context=context, budget_s=settings.push_budget_s)
     finally:
         opened.close_all()
     return PushedRun(run, str(golden_path), file_sha256(golden_path), url)

@@ -24,6 +24,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from answerkey.errors import ImportValidationError, RowProblem
+from answerkey.io.identifiers import has_control
 from answerkey.io.tabular import Batch
 from answerkey.io.validation import (
     ANNOTATION_COLUMNS,
@@ -133,10 +134,8 @@ def append_annotation_rows(
         if len(rows) <= SHORT_PATH_ROWS else None
     if clean is None:
         clean = _validated_rows(connection, rows, write, schemas, schema.version, received, origin)
-    sent = {(i, bytes(k)) for i, k in zip(clean["item_id"], clean["judgement_key"], strict=True)}
-    stored = _stored_keys(connection, sent)
-    writes.append_annotations(connection, clean, None, writes.utcnow())
-    return {"rows_read": len(rows), "rows_added": len(sent - stored)}
+    added = writes.append_annotations(connection, clean, None, writes.utcnow())
+    return {"rows_read": len(rows), "rows_added": added}
 
 
 def _validated_rows(
@@ -182,6 +181,8 @@ def _plain_rows(
         row_version = version if number is None else int(number) if number.isascii() and number.isdigit() else None
         item, label = record.get("item_id"), record.get("label")
         if row_version not in checkers or item is None or label is None:
+            return None
+        if has_control(item + annotator) or "\x00" in record.get("note", ""):  # the validator names the cell
             return None
         canonical = checkers[row_version](label)
         if canonical is None:
@@ -262,16 +263,3 @@ def _existing_items(connection: Connection, ids: list[str]) -> set[str]:
         chunk = wanted[start:start + 500]
         found.update(connection.execute(select(t.items.c.item_id).where(t.items.c.item_id.in_(chunk))).scalars())
     return found
-
-
-def _stored_keys(connection: Connection, sent: set[tuple[str, bytes]]) -> set[tuple[str, bytes]]:
-    """Which of the sent (item, judgement key) pairs are already in the store (one indexed look-up each)."""
-    a = t.annotations.c
-    pairs = sorted(sent)
-    stored: set[tuple[str, bytes]] = set()
-    for start in range(0, len(pairs), 500):
-        chunk = pairs[start:start + 500]
-        rows = connection.execute(select(a.item_id, a.judgement_key).where(
-            a.item_id.in_(sorted({i for i, _ in chunk})), a.judgement_key.in_([k for _, k in chunk])))
-        stored.update((r.item_id, bytes(r.judgement_key)) for r in rows)
-    return stored & sent

@@ -14,7 +14,7 @@ import pandas as pd
 from answerkey.errors import AnswerkeyError
 from answerkey.project.adjudication import open_flags
 from answerkey.project.findings_log import recorded_findings
-from answerkey.project.releases import get_release
+from answerkey.project.release_check import verified_release
 from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import latest_per_annotator
 from answerkey.quality.agreement import agreement
@@ -31,7 +31,7 @@ PEOPLE = ("human", "expert", "adjudicated")
 
 def build_datasheet(workspace: Workspace, release_name: str) -> Datasheet:
     """The datasheet of ``release_name`` (a :class:`~answerkey.releases.datasheet.Datasheet`)."""
-    release = get_release(workspace, release_name)
+    release = verified_release(workspace, release_name)  # a release changed since it was cut is refused
     text = dict(workspace.config.datasheet)
     with workspace.reading() as connection:
         annotations = reads.annotations_frame(connection, up_to=release.annotation_watermark)

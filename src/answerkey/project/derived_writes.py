@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from answerkey.errors import ParameterError
 from answerkey.io.tabular import Batch
@@ -14,7 +14,6 @@ from answerkey.io.validation import AnnotationContext, judgement_key, validate_a
 from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import latest_per_annotator
 from answerkey.store import reads, writes
-from answerkey.store import tables as t
 from answerkey.timestamps import timestamp_text
 
 __all__ = ["append_derived_annotations", "changed_labels", "previous_labels", "withdraw_labels"]
@@ -38,13 +37,7 @@ def append_derived_annotations(workspace: Workspace, connection: Connection, fra
         first = context.problems[0]
         raise ParameterError(f"{what}: {context.total_problems} label(s) refused, first at {first.column}: "
                              f"{first.found}; expected {first.expected}")
-    before = _count(connection)
-    writes.append_annotations(connection, clean, None, writes.utcnow())
-    return _count(connection) - before
-
-
-def _count(connection: Connection) -> int:
-    return int(connection.execute(select(func.count()).select_from(t.annotations)).scalar_one())
+    return writes.append_annotations(connection, clean, None, writes.utcnow())
 
 
 def changed_labels(standing: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,9 +65,7 @@ def withdraw_labels(workspace: Workspace, connection: Connection, previous: pd.D
         "schema_version": workspace.schema().version, "created_at": created, "confidence": None, "note": note})
     frame["judgement_key"] = [judgement_key(i, a, reads.WITHDRAWN, c) for i, a, c in
                               zip(frame["item_id"], frame["annotator_id"], frame["created_at"], strict=True)]
-    before = _count(connection)
-    writes.append_annotations(connection, frame, None, writes.utcnow())
-    return _count(connection) - before
+    return writes.append_annotations(connection, frame, None, writes.utcnow())
 
 
 def previous_labels(connection: Connection, annotator_ids: set[str]) -> pd.DataFrame:

@@ -18,9 +18,11 @@ import pandas as pd
 from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.compare import CompareOptions, ResultTable
+from answerkey.analytics.concealment import conceal_result
 from answerkey.analytics.evaluation import EXPECTED, EvalRun, QuestionResult, gold_sql_for
 from answerkey.analytics.golden import GoldenQuestion, load_golden
 from answerkey.analytics.runs import file_sha256, load_run
+from answerkey.analytics.sandbox import SandboxLimits
 from answerkey.analytics.warehouse import ExecutionError, open_warehouse
 from answerkey.errors import AnswerkeyError, NotFoundError
 from answerkey.project.workspace import Workspace
@@ -90,24 +92,31 @@ class QuestionResults:
 
 
 def question_results(workspace: Workspace, run_id: str, question_id: str, *, max_rows: int = 100,
-                     timeout_s: float = 10.0) -> QuestionResults:
+                     timeout_s: float = 10.0, reveal_gold: bool = True) -> QuestionResults:
     """Execute the question's gold and answer SQL again, read-only, on the run's warehouse (first
-    ``max_rows`` rows of each kept). A query that fails, or a warehouse that is gone, is reported on its side."""
+    ``max_rows`` rows of each kept). A query that fails, or a warehouse that is gone, is reported on its side.
+    Without ``reveal_gold`` the gold is neither executed nor shown (see :mod:`answerkey.analytics.concealment`)."""
     run, results = load_run(workspace, run_id)
     match = results[results["question_id"] == question_id]
     if match.empty:
         known = ", ".join(results["question_id"].astype(str).head(5))
         raise NotFoundError(f"run {run_id} has no question {question_id!r}; its questions include {known}")
     row = {str(key): value for key, value in match.iloc[0].to_dict().items()}
+    row["sql"] = row["sql"] if isinstance(row.get("sql"), str) and row["sql"] else None  # NaN: no SQL
+    if not reveal_gold:
+        row = conceal_result(row)
     questions, _note = _golden_questions(run, workspace.root)
     question = questions.get(question_id)
+    hidden = Side(None, error="the gold is shown to reviewers only") if not reveal_gold else None
     try:
-        warehouse = open_warehouse(_warehouse_url(str(run["warehouse"]), workspace.root), timeout_s)
+        warehouse = open_warehouse(_warehouse_url(str(run["warehouse"]), workspace.root), timeout_s,
+                                   SandboxLimits.of(workspace.config.eval))
     except AnswerkeyError as exc:
         why = f"the run's warehouse cannot be opened: {exc}"
-        return QuestionResults(run, row, question, Side(row["gold_sql"], error=why), Side(row["sql"], error=why))
+        return QuestionResults(run, row, question, hidden or Side(row["gold_sql"], error=why),
+                               Side(row["sql"], error=why))
     try:
-        gold = _gold_side(row["gold_sql"], question, warehouse, max_rows)
+        gold = hidden or _gold_side(row["gold_sql"], question, warehouse, max_rows)
         answer = _side(row["sql"], warehouse, max_rows) if row["sql"] else Side(
             None, error="the answer gave no SQL (a result or a refusal)")
     finally:
@@ -141,7 +150,7 @@ def _gold_side(sql: str | None, question: GoldenQuestion | None, warehouse: Any,
         return Side(None, error="no gold query gave a result")
     executed = sql
     if question is not None:
-        with contextlib.suppress(SqlglotError):
+        with contextlib.suppress(SqlglotError, RecursionError):
             executed = gold_sql_for(sql, question, warehouse)
     return _side(executed, warehouse, max_rows, shown=sql)
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
 
 from answerkey.errors import ImportValidationError, RowProblem
 from answerkey.io.labelstudio import read_label_studio
@@ -30,7 +29,6 @@ from answerkey.io.validation import (
 from answerkey.project.items import split_existing_items
 from answerkey.project.workspace import Workspace
 from answerkey.store import reads, writes
-from answerkey.store import tables as t
 
 __all__ = ["ImportResult", "import_annotations", "import_items", "import_label_studio"]
 
@@ -68,10 +66,6 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _count(connection: Connection, table: Any) -> int:
-    return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
-
-
 def import_annotations(
     workspace: Workspace,
     path: str | Path,
@@ -82,7 +76,7 @@ def import_annotations(
 ) -> ImportResult:
     """Append a long-format annotation file (one judgement a row) in one transaction."""
     path = Path(path)
-    tabular = open_tabular(path, format, as_strings=True, on_progress=on_progress)
+    tabular = open_tabular(path, format, as_strings=True, on_progress=on_progress, scalar_columns=ANNOTATION_COLUMNS)
     problems = check_columns(path, tabular.columns, ANNOTATION_REQUIRED, ANNOTATION_COLUMNS)
     if problems:
         raise ImportValidationError(problems)
@@ -101,16 +95,14 @@ def import_annotations(
             default_source=default_source,
         )
         import_id = writes.start_import(connection, "annotations", str(path), _file_sha256(path))
-        before = _count(connection, t.annotations)
         now = writes.utcnow()
         for batch in tabular.batches():
             result.rows_read += len(batch.frame)
             clean = validate_annotations(batch, context)
             if context.total_problems == 0:
-                writes.append_annotations(connection, clean, import_id, now)
+                result.rows_added += writes.append_annotations(connection, clean, import_id, now)
         if context.total_problems:
             raise ImportValidationError(tabular.locate(context.problems), context.total_problems)
-        result.rows_added = _count(connection, t.annotations) - before
         writes.finish_import(connection, import_id, result.rows_read, result.rows_added)
     return result
 
@@ -124,7 +116,8 @@ def import_items(
     refused, since an item's content is part of its ground truth and is never silently replaced.
     """
     path = Path(path)
-    tabular = open_tabular(path, format, as_strings=False, on_progress=on_progress, text_columns=ITEM_COLUMNS)
+    tabular = open_tabular(path, format, as_strings=False, on_progress=on_progress, text_columns=ITEM_COLUMNS,
+                           scalar_columns=ITEM_COLUMNS)
     problems = check_columns(path, tabular.columns, ["item_id"], ITEM_COLUMNS, strict_known=False)
     if problems:
         raise ImportValidationError(problems)
@@ -143,9 +136,8 @@ def import_items(
             total_problems += len(batch_problems)
             collected += batch_problems[: max(0, 20 - len(collected))]
             if not total_problems:
-                writes.insert_items(connection, new, import_id)
+                result.rows_added += writes.insert_items(connection, new, import_id)
                 known.update(new["item_id"])
-                result.rows_added += len(new)
         if total_problems:
             raise ImportValidationError(tabular.locate(collected), total_problems)
         result.items_added = result.rows_added
@@ -184,10 +176,9 @@ def import_label_studio(
             ],
             columns=["item_id", "payload", "group_id", "segment", "created_at"],
         ).drop_duplicates("item_id")
-        writes.insert_items(connection, new_items, import_id)
+        result.items_added = writes.insert_items(connection, new_items, import_id)
         known.update(new_items["item_id"])
         known_index = pd.Index(sorted(known))
-        result.items_added = len(new_items)
         context = AnnotationContext(
             path=path,
             item_positions=lambda ids: known_index.get_indexer(pd.Index(ids.to_numpy(dtype=object))),
@@ -198,13 +189,11 @@ def import_label_studio(
         frame = pd.DataFrame([{c: a.get(c) for c in columns} for a in records.annotations], columns=columns)
         frame = frame.astype(object).where(frame.notna(), None)
         batch = Batch(frame, 1, tuple(int(a["row"]) for a in records.annotations))
-        before = _count(connection, t.annotations)
         clean = validate_annotations(batch, context)
         if context.total_problems:
             raise ImportValidationError(context.problems, context.total_problems)
-        writes.append_annotations(connection, clean, import_id, writes.utcnow())
+        result.rows_added = writes.append_annotations(connection, clean, import_id, writes.utcnow())
         result.rows_read = len(frame)
-        result.rows_added = _count(connection, t.annotations) - before
         writes.finish_import(connection, import_id, result.rows_read, result.rows_added)
     return result
 

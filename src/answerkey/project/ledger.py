@@ -54,6 +54,12 @@ def record_evaluation(
     if split.seal is None:
         raise StoreError(f"release {release!r} has no sealed test split, so there is nothing to record looks at; "
                          f"seal it first with `answerkey split seal {release}`")
+    broken = [f for f in verify_seal(workspace, release, split) if f.check == "split.seal_broken"]
+    if broken:
+        raise StoreError(f"refused: the sealed test split of release {release!r} no longer matches its seal (an "
+                         "item, its input or its label changed after sealing), so a result on it is not comparable "
+                         f"with the looks recorded before; run `answerkey split check {release}` and "
+                         "`answerkey verify`, and cut a new release to evaluate on")
     entry = {"release_name": release, "test_hash": split.seal["test_hash"], "model": model.strip(),
              "metrics": clean, "purpose": purpose, "recorded_by": by or current_user(),
              "recorded_at": writes.utcnow()}

@@ -3,10 +3,14 @@ under ``<workspace>/.answerkey/production/predictions/`` and ``.../outcomes/`` w
 (``answerkey monitor .answerkey/production/predictions/*.parquet .answerkey/production/outcomes/*.parquet``).
 
 Each write is one part file, validated whole first (one bad row refuses them all), written to a temporary file
-and renamed into place: a reader sees all of a write or none of it. The first write fixes each column's type
-(text, number or boolean; numbers are 64-bit floats) and every later part carries every column seen before,
-in the same type, so the parts read as one table. A prediction id is logged once; an outcome needs its
-prediction, comes once, and is observed no earlier than its prediction was made: what monitoring checks.
+and renamed into place: a reader sees all of a write or none of it. Each column's type (text, number or
+boolean; numbers are 64-bit floats) is fixed once and every later part carries every column seen before, in the
+same type, so the parts read as one table. A type is fixed by ``[production] columns`` in ``answerkey.toml``, or
+else by the first write that holds the column from a writer trusted to fix types (the HTTP API: a reviewer's or
+admin's token). Any other writer (an annotator's token, which a model service uses) writes only columns whose
+type is fixed, in that type: one odd row (``"prediction": true``) cannot fix a type that locks the model service
+out. A prediction id is logged once; an outcome needs its prediction, comes once, and is observed no earlier than
+its prediction was made: what monitoring checks.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from answerkey.config import STORE_DIR
-from answerkey.errors import ImportValidationError, ParameterError, RowProblem
+from answerkey.config import CONFIG_FILE, STORE_DIR
+from answerkey.errors import ImportValidationError, ParameterError, RowProblem, WorkspaceError
 from answerkey.jsonable import records
 from answerkey.project.annotation_rows import MAX_ROWS
 from answerkey.project.workspace import Workspace
@@ -52,6 +56,10 @@ WANTED: dict[str, tuple[str | None, str]] = {
     "number": ("number", "a number"), "scalar": (None, "text, a number or true/false")}
 """The kind of JSON value each field holds (None: any scalar), and how a problem says it."""
 ARROW = {"text": pa.string(), "number": pa.float64(), "boolean": pa.bool_(), "time": pa.timestamp("us")}
+BUILT_IN = {"id": "text", "text": "text", "number": "number", "time": "time"}
+"""The type of each built-in field that holds one kind of value (``scalar`` fields take theirs from the log)."""
+UNFIXED = ("a column whose type is fixed: declared in answerkey.toml ([production] columns) or first written by a "
+           "reviewer's or admin's token")
 SHOWN = 20
 _LOCK = threading.Lock()
 """One writer of the production log at a time in this process (the checks against the log and the rename)."""
@@ -114,9 +122,11 @@ class _Columns:
         self.problems.append(RowProblem(self.origin, row, column, found, expected))
 
 
-def _collect(kind: str, rows: Sequence[Any], columns: _Columns) -> None:
-    """Each row's values into ``columns``, with a problem for each value that is missing, of the wrong kind or
-    of another kind than the column's earlier values."""
+def _collect(kind: str, rows: Sequence[Any], columns: _Columns, fixed: Mapping[str, tuple[str, str]],
+             fixes_types: bool) -> None:
+    """Each row's values into ``columns``, with a problem for each value that is missing, of the wrong kind, of
+    another type than its column's ``fixed`` one (type and why), of another kind than the column's earlier
+    values, or in a column whose type is not fixed yet when this writer may not fix it."""
     own = FIELDS[kind]
     for position, row in enumerate(rows):
         if not isinstance(row, Mapping):
@@ -143,10 +153,48 @@ def _collect(kind: str, rows: Sequence[Any], columns: _Columns) -> None:
                 columns.problem(position, name, f"a JSON {type(value).__name__}", described)
             elif found == "number" and not _finite(value):
                 columns.problem(position, name, f"the number {value!r}", "a finite number")
+            elif found is not None and holds == "scalar" and name in fixed and fixed[name][0] != found:
+                columns.problem(position, name, f"a {found} value", f"a {fixed[name][0]} value, {fixed[name][1]}")
+            elif found is not None and holds == "scalar" and name not in fixed and not fixes_types:
+                columns.problem(position, name, f"a {found} value in a column whose type is not fixed yet", UNFIXED)
             elif found is not None and columns.kinds.setdefault(name, found) != found:
                 columns.problem(position, name, f"a {found} value", f"a {columns.kinds[name]} like the rows before")
             else:
                 columns.values.setdefault(name, [None] * len(rows))[position] = value
+
+
+def _fixed_types(workspace: Workspace, kind: str, schema: pa.Schema | None, other: pa.Schema | None
+                 ) -> dict[str, tuple[str, str]]:
+    """The type of each column of ``kind`` that is fixed already, and why: declared in answerkey.toml, in the log
+    (``schema``), or by the other log (``other``: an outcome has its prediction's type). A declaration that the
+    log or a built-in field contradicts is a :class:`WorkspaceError`: no write could satisfy both."""
+    declared = dict(workspace.config.production_columns)
+    for name, declared_type in declared.items():
+        holds = {**FIELDS["predictions"], **FIELDS["outcomes"]}.get(name, "scalar")
+        if holds != "scalar" and BUILT_IN[holds] != declared_type:
+            raise WorkspaceError(f"{CONFIG_FILE}: [production] columns declares {name} as {declared_type}, but "
+                                 f"{name} always holds {BUILT_IN[holds]} values; remove it from the declaration")
+    if "prediction" in declared and declared.get("outcome", declared["prediction"]) != declared["prediction"]:
+        raise WorkspaceError(f"{CONFIG_FILE}: [production] columns declares prediction as {declared['prediction']} "
+                             f"and outcome as {declared['outcome']}; they are compared, so they need one type")
+    fixed: dict[str, tuple[str, str]] = {}
+    paired, mine = ("prediction", "outcome") if kind == "outcomes" else ("outcome", "prediction")
+    for name, declared_type in declared.items():
+        why = f"the type {CONFIG_FILE} declares for {name}"
+        if name in (paired, mine):  # a prediction and its outcome have one type
+            fixed[mine] = (declared_type, why)
+        elif kind == "predictions":
+            fixed[name] = (declared_type, why)
+    logged = {f.name: _arrow_kind(f.type) for f in schema or []}
+    if other is not None and paired in other.names:
+        logged.setdefault(mine, _arrow_kind(other.field(paired).type))
+    for name, logged_type in logged.items():
+        if name in fixed and fixed[name][0] != logged_type:
+            raise WorkspaceError(f"{CONFIG_FILE}: [production] columns declares {name}'s type as {fixed[name][0]}, "
+                                 f"but the {kind} log holds {logged_type} values (types never change): declare "
+                                 f"{logged_type}, or move the log's parts aside")
+        fixed.setdefault(name, (logged_type, f"the type of {name} in the log (types never change)"))
+    return fixed
 
 
 def _table(kind: str, columns: _Columns, schema: pa.Schema | None, other: pa.Schema | None) -> pa.Table | None:
@@ -260,11 +308,14 @@ def _against_log(part: StagedPart) -> list[RowProblem]:
 
 
 @contextmanager
-def staged_part(workspace: Workspace, kind: str, rows: Sequence[Any], *, origin: str = "request body"
-                ) -> Iterator[StagedPart]:
+def staged_part(workspace: Workspace, kind: str, rows: Sequence[Any], *, fixes_types: bool,
+                origin: str = "request body") -> Iterator[StagedPart]:
     """Validate ``rows`` and write them to a temporary part, holding the production log's lock until the block
     ends; :meth:`StagedPart.commit` (inside the audited transaction) renames it into the log, and a part not
-    :meth:`~StagedPart.settle`-d as applied is taken out again, so a failed transaction leaves nothing."""
+    :meth:`~StagedPart.settle`-d as applied is taken out again, so a failed transaction leaves nothing.
+
+    ``fixes_types``: whether this writer may fix the type of a column whose type is not fixed yet (neither
+    declared in answerkey.toml nor in the log); without it such a column is refused, row by row."""
     folder = log_folder(workspace, kind)
     if len(rows) > MAX_ROWS:
         _refuse([RowProblem(origin, None, None, f"{len(rows)} rows", f"at most {MAX_ROWS} rows a request")])
@@ -272,10 +323,11 @@ def staged_part(workspace: Workspace, kind: str, rows: Sequence[Any], *, origin:
         _refuse([RowProblem(origin, None, None, "no rows", "at least one row")])
     with _LOCK:
         columns = _Columns(origin)
-        _collect(kind, rows, columns)
-        _duplicates(columns)
+        schema = _established(folder)
         other = _established(log_folder(workspace, "predictions" if kind == "outcomes" else "outcomes"))
-        table = None if columns.problems else _table(kind, columns, _established(folder), other)
+        _collect(kind, rows, columns, _fixed_types(workspace, kind, schema, other), fixes_types)
+        _duplicates(columns)
+        table = None if columns.problems else _table(kind, columns, schema, other)
         _refuse(columns.problems)
         assert table is not None
         folder.mkdir(parents=True, exist_ok=True)

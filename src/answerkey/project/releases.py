@@ -18,8 +18,9 @@ from answerkey.project.workspace import Workspace
 from answerkey.quality.aggregation import ADJUDICATED, consensus, default_method, latest_per_annotator
 from answerkey.releases import ReleaseDiff, diff_release_labels, release_hash
 from answerkey.schema import LabelingSchema, dump_schema
-from answerkey.store import reads, writes
+from answerkey.store import integrity, reads, writes
 from answerkey.store import tables as t
+from answerkey.store.chain import items_hash
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -49,6 +50,7 @@ class Release:
     created_at: Any
     note: str | None
     labels: pd.DataFrame
+    items_hash: str | None = None
 
     def status_counts(self) -> dict[str, int]:
         """How many items are agreed, disputed, outdated, unlabeled."""
@@ -63,6 +65,7 @@ class Release:
         return {
             "name": self.name,
             "content_hash": self.content_hash,
+            "items_hash": self.items_hash,
             "schema_version": self.schema_version,
             "method": self.method,
             "annotation_watermark": self.annotation_watermark,
@@ -76,15 +79,15 @@ class Release:
 
 def current_labels(
     connection: Connection, schema: LabelingSchema, exclude_sources: tuple[str, ...], up_to: int | None = None,
-    method: str = "majority", authority: tuple[str, ...] = (),
+    method: str = "majority", authority: tuple[str, ...] = (), item_ids: set[str] | None = None,
 ) -> tuple[str, pd.DataFrame]:
-    """The method used (with its authority policy) and every item's ground-truth label, from the annotations
-    up to ``up_to``.
+    """The method used (with its authority policy) and the ground-truth label of every item (or of ``item_ids``
+    and the items judged), from the annotations up to ``up_to``.
 
     ``auto`` picks Dawid-Skene when every judged item has three or more judgements, majority vote otherwise.
     """
     annotations = reads.annotations_frame(connection, up_to=up_to, exclude_sources=exclude_sources)
-    item_ids = reads.item_id_lookup(connection)
+    item_ids = reads.item_id_lookup(connection) if item_ids is None else item_ids | set(annotations["item_id"])
     crowd = latest_per_annotator(annotations[annotations["source"] != ADJUDICATED])
     if method == "auto":
         method = default_method(crowd)
@@ -96,6 +99,12 @@ def current_labels(
 def method_description(method: str, authority: tuple[str, ...]) -> str:
     """What a release records as its method: ``dawid-skene; authority adjudicated>expert``."""
     return f"{method}; authority {'>'.join(authority)}" if authority else method
+
+
+def parse_method(description: str) -> tuple[str, tuple[str, ...]]:
+    """The method and authority policy back from :func:`method_description`."""
+    method, _, policy = description.partition("; authority ")
+    return method, tuple(policy.split(">")) if policy else ()
 
 
 def release_shape(result: pd.DataFrame, crowd: pd.DataFrame, valid: list[str], item_ids: set[str]) -> pd.DataFrame:
@@ -136,10 +145,12 @@ def freeze_release(connection: Connection, workspace: Workspace, name: str, note
     method, labels = current_labels(connection, schema, config.exclude_sources, watermark, config.consensus_method,
                                     config.authority)
     digest = release_hash(labels, schema.version, schema.content_hash, method)
+    items_digest = items_hash(integrity.item_content_hashes(connection, set(labels["item_id"])))
     created_at = writes.utcnow()
     connection.execute(insert(t.releases).values(
         name=name, content_hash=digest, schema_version=schema.version, method=method,
-        annotation_watermark=watermark, item_count=len(labels), created_at=created_at, note=note))
+        annotation_watermark=watermark, item_count=len(labels), created_at=created_at, note=note,
+        items_hash=items_digest))
     rows = [{"release_name": name, "item_id": r["item_id"], "label": r["label"],
              "confidence": None if pd.isna(r["confidence"]) else float(r["confidence"]), "status": r["status"],
              "n_judgements": int(r["n_judgements"])} for r in writes.records(labels)]
@@ -147,7 +158,7 @@ def freeze_release(connection: Connection, workspace: Workspace, name: str, note
         connection.execute(insert(t.release_labels), rows[start:start + 50_000])
     return Release(name=name, content_hash=digest, schema_version=schema.version, method=method,
                    annotation_watermark=watermark, item_count=len(labels), created_at=created_at, note=note,
-                   labels=labels)
+                   labels=labels, items_hash=items_digest)
 
 
 def get_release(workspace: Workspace, name: str) -> Release:
@@ -162,7 +173,7 @@ def get_release(workspace: Workspace, name: str) -> Release:
     return Release(
         name=row["name"], content_hash=row["content_hash"], schema_version=row["schema_version"],
         method=row["method"], annotation_watermark=row["annotation_watermark"], item_count=row["item_count"],
-        created_at=row["created_at"], note=row["note"], labels=labels,
+        created_at=row["created_at"], note=row["note"], labels=labels, items_hash=row["items_hash"],
     )
 
 
@@ -182,11 +193,14 @@ def export_release(workspace: Workspace, name: str, format: str, out: str | Path
     """Write a release to folder ``out``: its labels, the items and annotations it was cut from, and its schema.
 
     Importing the items and annotations into a new workspace with that schema and cutting a release gives
-    the same content hash: an export is a complete, portable copy of the ground truth.
+    the same content hash: an export is a complete, portable copy of the ground truth. A release whose labels,
+    header, schema or items no longer match its hashes is refused.
     """
     if format not in EXPORT_FORMATS:
         raise ParameterError.invalid("format", f"one of {', '.join(EXPORT_FORMATS)}", format)
-    release = get_release(workspace, name)
+    from answerkey.project.release_check import verified_release  # it builds on this module
+
+    release = verified_release(workspace, name, items=True)  # never export a release changed since it was cut
     with workspace.reading() as connection:
         registered = reads.schemas(connection)
         schema = registered[release.schema_version]

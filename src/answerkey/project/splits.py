@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from answerkey.errors import NotFoundError, StoreError
 from answerkey.findings import Finding, Severity
+from answerkey.project.release_check import verified_release
 from answerkey.project.releases import get_release
 from answerkey.project.workspace import Workspace
 from answerkey.splits.assign import SPLITS, SplitPlan, assign_splits
@@ -144,7 +145,9 @@ def _test_hash(split: Split, frame: pd.DataFrame) -> tuple[str, int]:
 
 
 def seal_split(workspace: Workspace, release: str, by: str | None = None) -> Split:
-    """Freeze the release's test split: record a hash of its items, inputs and labels."""
+    """Freeze the release's test split: record a hash of its items, inputs and labels (refused for a release
+    changed since it was cut: a seal must not vouch for it)."""
+    verified_release(workspace, release, items=True)
     split = get_split(workspace, release)
     digest, n_test = _test_hash(split, release_items(workspace, release))
     if n_test == 0:

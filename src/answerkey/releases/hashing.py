@@ -12,6 +12,14 @@ import pandas as pd
 __all__ = ["RELEASE_FORMAT", "release_hash"]
 
 RELEASE_FORMAT = "answerkey.release/1"
+_quote = json.encoder.encode_basestring  # json's own string encoder, in C
+
+
+def _record(item_id: str, label: str | None, confidence: str | None, status: str, n: int) -> str:
+    """``json.dumps([item_id, label, confidence, status, n], separators=(",", ":"), ensure_ascii=False)``,
+    written out: a third of the time for a million labels."""
+    return (f"[{_quote(item_id)},{'null' if label is None else _quote(label)},"
+            f"{'null' if confidence is None else _quote(confidence)},{_quote(status)},{n}]")
 
 
 def _confidence_text(value: float | None) -> str | None:
@@ -36,11 +44,13 @@ def release_hash(labels: pd.DataFrame, schema_version: int, schema_hash: str, me
     header = {"format": RELEASE_FORMAT, "schema_version": int(schema_version), "schema_hash": schema_hash,
               "method": method}
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\n")
-    for item_id, label, confidence, status, n in zip(
-        ordered["item_id"], ordered["label"], ordered["confidence"], ordered["status"], ordered["n_judgements"],
-        strict=True,
-    ):
-        record = [str(item_id), None if _missing(label) else str(label), _confidence_text(confidence), str(status),
-                  int(n)]
-        digest.update(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
+    lines = [
+        _record(str(item_id), None if _missing(label) else str(label), _confidence_text(confidence), str(status),
+                int(n))
+        for item_id, label, confidence, status, n in zip(
+            ordered["item_id"].tolist(), ordered["label"].tolist(), ordered["confidence"].tolist(),
+            ordered["status"].tolist(), ordered["n_judgements"].tolist(), strict=True)
+    ]
+    if lines:
+        digest.update(("\n".join(lines) + "\n").encode())
     return digest.hexdigest()

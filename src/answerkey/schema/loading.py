@@ -8,27 +8,32 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from answerkey.errors import SchemaError
+from answerkey.errors import ImportValidationError, SchemaError
+from answerkey.excerpt import excerpt
 from answerkey.schema.model import LabelingSchema
+from answerkey.yaml_input import load_yaml, read_yaml_text
 
 __all__ = ["dump_schema", "load_schema", "parse_schema"]
 
 
 def parse_schema(text: str, source: str = "<schema>") -> LabelingSchema:
-    """Parse schema YAML text; ``source`` names the file in error messages."""
+    """Parse schema YAML text; ``source`` names the file in error messages (which quote at most a short excerpt).
+
+    YAML aliases, deep nesting and oversized text are refused (see :mod:`answerkey.yaml_input`).
+    """
     try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SchemaError(f"{source}: not valid YAML: {exc}") from None
+        data: Any = load_yaml(text, source)
+    except ImportValidationError as exc:
+        raise _not_yaml(exc) from None
     if not isinstance(data, dict):
-        raise SchemaError(f"{source}: expected a mapping with name, version, task and labels; found {data!r}")
+        raise SchemaError(f"{source}: expected a mapping with name, version, task and labels; found {excerpt(data)}")
     try:
         return LabelingSchema.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(top level)"
         raise SchemaError(
-            f"{source}: field {field}: {first['msg']} (found {first.get('input')!r})"
+            f"{source}: field {field}: {first['msg']} (found {excerpt(first.get('input'))})"
         ) from None
 
 
@@ -36,7 +41,9 @@ def load_schema(path: str | Path) -> LabelingSchema:
     """Load a schema file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_yaml_text(path)
+    except ImportValidationError as exc:
+        raise _not_yaml(exc) from None
     except FileNotFoundError:
         raise SchemaError(f"{path}: schema file not found; `answerkey init` writes one") from None
     except UnicodeDecodeError as exc:
@@ -44,6 +51,11 @@ def load_schema(path: str | Path) -> LabelingSchema:
     except OSError as exc:
         raise SchemaError(f"{path}: cannot read the schema file ({exc.strerror or exc})") from None
     return parse_schema(text, str(path))
+
+
+def _not_yaml(exc: ImportValidationError) -> SchemaError:
+    """A refusal of the YAML reader as a schema error: ``file:line: found ..., expected ...`` on one line."""
+    return SchemaError(str(exc.problems[0]))
 
 
 def dump_schema(schema: LabelingSchema) -> str:

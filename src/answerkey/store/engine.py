@@ -10,17 +10,19 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from answerkey.errors import StoreError
+from answerkey.store import writes
 
 __all__ = ["HEAD_REVISION", "create_store_engine", "current_revision", "migrate", "open_engine"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 """The newest migration. Checked without importing Alembic, so opening an up-to-date store stays cheap;
 a test pins it to the head of ``migrations/versions``."""
 
 
 def create_store_engine(url: str) -> Engine:
-    """An engine for ``url`` with SQLite set up for a single-writer workspace (WAL, foreign keys)."""
+    """An engine for ``url`` with SQLite set up for a single-writer workspace (WAL, foreign keys), whose commits
+    extend the annotation log's hash chain with what they appended (:func:`writes.extend_annotation_chain`)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     sqlite = url.startswith("sqlite")
@@ -34,7 +36,14 @@ def create_store_engine(url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "commit", writes.extend_annotation_chain)
+    event.listen(engine, "rollback", writes.forget_pending)
+    event.listen(engine, "checkin", _forget_pending_on_checkin)  # closed without commit or rollback
     return engine
+
+
+def _forget_pending_on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info.pop(writes.PENDING, None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -1,7 +1,10 @@
 """The store's tables (SQLAlchemy Core). Migrations in ``migrations/`` create and evolve them.
 
-Annotations, releases and release labels are append-only: database triggers refuse updates and deletes,
-so ground truth is never silently overwritten, whichever client touches the store.
+Items, annotations, releases and release labels are append-only: database triggers refuse updates and deletes
+(and, on SQLite, an insert over an existing key, which ``INSERT OR REPLACE`` would turn into a delete), so ground
+truth is never silently overwritten, whichever client touches the store. What a trigger cannot stop (a superuser
+or anyone holding the database file) the hashes catch: the annotation log's hash chain (``annotation_chain``),
+each item's ``content_hash``, each release's ``content_hash`` and ``items_hash`` (``chain.py``, ``answerkey verify``).
 """
 
 from sqlalchemy import (
@@ -22,6 +25,7 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "annotation_chain",
     "annotations",
     "annotators",
     "api_tokens",
@@ -93,6 +97,7 @@ items = Table(
     Column("segment", String(255)),
     Column("created_at", DateTime),
     Column("import_id", Integer, ForeignKey("imports.import_id")),
+    Column("content_hash", String(64), comment="sha256 of the canonical item (chain.item_content_hash)"),
 )
 
 annotators = Table(
@@ -122,6 +127,17 @@ annotations = Table(
     UniqueConstraint("item_id", "judgement_key", name="uq_annotations_item_id"),
 )
 
+annotation_chain = Table(
+    "annotation_chain",
+    metadata,
+    Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True,
+           comment="commit order"),
+    Column("annotation_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False,
+           comment="the annotation this entry vouches for (no foreign key: a deleted row must show as gone)"),
+    Column("chain_hash", LargeBinary(32), nullable=False,
+           comment="sha256 of the previous entry's chain_hash and the annotation's row digest (chain.py)"),
+)
+
 releases = Table(
     "releases",
     metadata,
@@ -134,6 +150,7 @@ releases = Table(
     Column("item_count", Integer, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("note", Text),
+    Column("items_hash", String(64), comment="sha256 over the release's items and their content hashes"),
 )
 
 release_labels = Table(
@@ -368,7 +385,7 @@ web_sessions = Table(
     Column("ended_at", DateTime, comment="when the session was signed out"),
 )
 
-APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions")
+APPEND_ONLY_TABLES = ("annotations", "releases", "release_labels", "schema_versions", "items", "annotation_chain")
 """Tables whose rows are never updated or deleted once written."""
 RECORD_TABLES = ("eval_runs", "eval_results", "feedback", "splits", "split_assignments", "split_seals", "test_ledger",
                  "label_issue_flags", "findings", "monitor_runs", "label_definitions", "label_derivations",

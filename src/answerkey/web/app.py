@@ -7,14 +7,16 @@ from urllib.parse import quote
 
 import plotly  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from answerkey import __version__
 from answerkey.project.workspace import Workspace
 from answerkey.web.api import ROUTERS as API_ROUTERS
 from answerkey.web.envelope import install_error_handlers
+from answerkey.web.headers import SecurityHeaders, api_docs_page
 from answerkey.web.limits import MAX_BODY_BYTES, BodyLimit
+from answerkey.web.rate_limit import RateLimiter
 from answerkey.web.security import Sessions, SignInRequiredError
 from answerkey.web.views import ROUTERS as VIEW_ROUTERS
 from answerkey.web.writer import WritePath
@@ -37,11 +39,12 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False, max_body: 
                     "TOKEN` (`answerkey token create NAME --role ROLE`). Errors are "
                     '`{"ok": false, "error", "errors", "status"}`.',
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below, with a Content-Security-Policy of its own
         redoc_url=None,
     )
     app.state.workspace = workspace
     app.state.writer = WritePath(workspace)
+    app.state.push_limiter = RateLimiter()
     app.state.sessions = Sessions(workspace, app.state.writer)
     app.state.secure_cookies = secure_cookies
     install_error_handlers(app)
@@ -56,10 +59,15 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = False, max_body: 
     for router in VIEW_ROUTERS:
         app.include_router(router)
 
+    @app.get("/api/docs", include_in_schema=False)
+    def _docs() -> HTMLResponse:
+        return api_docs_page(str(app.openapi_url), f"{app.title} - Swagger UI")
+
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
     def _plotly() -> FileResponse:
         return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: a refused body's 413 gets the headers too
     return app

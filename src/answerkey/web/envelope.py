@@ -4,6 +4,8 @@ answerkey's errors (and the framework's) into it. Pages get the same message on 
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,8 +22,12 @@ from answerkey.errors import (
     StoreError,
     WorkspaceError,
 )
+from answerkey.web.headers import security_headers
 
-__all__ = ["ApiError", "error_body", "install_error_handlers", "status_of"]
+__all__ = ["ApiError", "error_body", "hide_server_paths", "install_error_handlers", "status_of"]
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:-])/(?!/)[^\s'\"`,;()<>\[\]{}|]+")
+"""A POSIX absolute path in running text (not a URL's path after its host, not the ``//`` of a URL)."""
 
 
 class ApiError(Exception):
@@ -55,12 +61,31 @@ def _problems(exc: AnswerkeyError) -> list[dict[str, Any]]:
     return []
 
 
+def hide_server_paths(text: str, root: Path) -> str:
+    """``text`` with no filesystem path of the server in it: a path inside the workspace ``root`` is shown
+    relative to it, any other absolute path that names a folder of the server (its first part exists) by its
+    file name alone. URL paths such as ``/api/items`` stay as they are."""
+    for prefix in sorted({str(root), str(root.resolve())}, key=len, reverse=True):
+        text = text.replace(prefix + "/", "")
+        text = re.sub(re.escape(prefix) + r"(?![\w.-])", ".", text)
+
+    def hidden(match: re.Match[str]) -> str:
+        path = match.group(0)
+        parts = path.strip("/").split("/")
+        return Path(path).name if len(parts) > 1 and Path("/", parts[0]).is_dir() else path
+
+    return ABSOLUTE_PATH.sub(hidden, text)
+
+
 def _wants_page(request: Request) -> bool:
     return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "")
 
 
 def _respond(request: Request, status: int, message: str, errors: list[dict[str, Any]],
              headers: dict[str, str] | None = None) -> Response:
+    root: Path = request.app.state.workspace.root
+    message = hide_server_paths(message, root)
+    errors = [{k: hide_server_paths(v, root) if isinstance(v, str) else v for k, v in e.items()} for e in errors]
     if _wants_page(request):
         from answerkey.web.pages import error_page
 
@@ -97,7 +122,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         logging.getLogger("answerkey.web").error("unexpected error on %s %s", request.method, request.url.path,
                                                  exc_info=exc)
-        return _respond(request, 500, f"unexpected error ({type(exc).__name__}); it is logged on the server", [])
+        response = _respond(request, 500, f"unexpected error ({type(exc).__name__}); it is logged on the server", [])
+        # sent from outside every middleware (Starlette's ServerErrorMiddleware), so it brings its own headers
+        response.headers.update(security_headers(request.url.path))
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -66,6 +66,9 @@ def overrule(crowd: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
     keyed = crowd.set_index("item_id")
     override = decided.set_index("item_id")
     result = keyed.reindex(keyed.index.union(override.index, sort=False))
+    # the crowd may have judged nothing yet (a new schema version whose first judgement is an adjudication):
+    # its empty columns then have no type that text can be set into
+    result = result.astype({c: object for c in ("label", "status", "method") if c in result})
     result.loc[override.index, "label"] = override["label"]
     result.loc[override.index, "confidence"] = 1.0
     result.loc[override.index, "status"] = "agreed"

@@ -55,7 +55,9 @@ def consensus(
 def crowd_consensus(latest: pd.DataFrame, method: str, labels: Sequence[Any] | None) -> pd.DataFrame:
     """One method over each annotator's latest judgement per item."""
     if latest.empty:
-        return pd.DataFrame({c: [] for c in ("item_id", "label", "confidence", "status", "method")})
+        return pd.DataFrame({"item_id": pd.Series(dtype=object), "label": pd.Series(dtype=object),
+                             "confidence": pd.Series(dtype=float), "status": pd.Series(dtype=object),
+                             "method": pd.Series(dtype=object)})
     if method == "majority":
         result = majority_vote(latest)[["item_id", "label", "confidence", "status"]]
         return result.assign(method="majority")

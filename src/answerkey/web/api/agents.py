@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection
 
+from answerkey.analytics.concealment import conceal_result, conceal_summary
 from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.runs import insert_run, list_runs
 from answerkey.analytics.warehouse import shown_url
@@ -18,6 +19,7 @@ from answerkey.project.access import Principal
 from answerkey.project.agent_evals import (
     evaluate_pushed_answers,
     record_feedback,
+    sees_gold,
 )
 from answerkey.project.eval_report import Side, eval_report, question_results
 from answerkey.web.api.responses import IdempotencyKey, errors, written
@@ -32,6 +34,8 @@ router = APIRouter(tags=["agents"])
 RunId = Annotated[str, Path(min_length=1, max_length=255, description="The run's id.")]
 MAX_ANSWERS = 10_000
 MAX_FEEDBACK = 1_000
+DETAILS_PER_MINUTE = 60
+"""Question details (each runs the answer's SQL again) per minute for a token that may not see the gold."""
 Cell = str | float | bool | None
 
 
@@ -112,15 +116,17 @@ def eval_runs(
             "the question, verdict, reason, the answer's and the gold SQL and what the answer does differently",
             responses=errors(404))
 def eval_run(
-    request: Request, run_id: RunId, _who: Annotated[Principal, Depends(require("viewer"))],
+    request: Request, run_id: RunId, who: Annotated[Principal, Depends(require("viewer"))],
 ) -> dict[str, Any]:
     """As `answerkey eval report RUN --json`, with the summary the run printed; question texts come from the
     golden set file when it still holds the version the run used (else ``golden_note`` says why not)."""
     report = eval_report(request.app.state.workspace, run_id)
-    results = [{**row, "question": _text(report.questions.get(str(row["question_id"])))}
-               for row in records(report.results) or []]
+    reveal = sees_gold(request.app.state.workspace, who)
+    results = [{**(row if reveal else conceal_result(row)), "question": _text(report.questions.get(
+        str(row["question_id"])))} for row in records(report.results) or []]
     run = plain(report.run) | {"warehouse": shown_url(str(report.run["warehouse"]))}
-    return {"ok": True, "run": run, "summary": plain(report.summary), "results": results,
+    summary = plain(report.summary) if reveal else conceal_summary(plain(report.summary))
+    return {"ok": True, "run": run, "summary": summary, "results": results,
             "golden_note": report.golden_note or None}
 
 
@@ -142,10 +148,15 @@ def eval_question(
     request: Request,
     run_id: RunId,
     question_id: Annotated[str, Path(min_length=1, max_length=255)],
-    _who: Annotated[Principal, Depends(require("viewer"))],
+    who: Annotated[Principal, Depends(require("viewer"))],
 ) -> dict[str, Any]:
-    """A side that cannot be computed (no SQL, the warehouse gone, a query failing) carries its error instead."""
-    found = question_results(request.app.state.workspace, run_id, question_id)
+    """A side that cannot be computed (no SQL, the warehouse gone, a query failing) carries its error instead;
+    below the reviewer role the gold side is withheld unless ``[eval] reveal`` is set."""
+    workspace = request.app.state.workspace
+    reveal = sees_gold(workspace, who)
+    if not reveal:  # each call runs the answer again: not a way around the limit on pushes
+        request.app.state.push_limiter.admit((who.token_id, "detail"), DETAILS_PER_MINUTE, "question details")
+    found = question_results(workspace, run_id, question_id, reveal_gold=reveal)
     return {"ok": True, "run_id": run_id, **plain(found.result), "question": _text(found.question),
             "gold": _side(found.gold), "answer": _side(found.answer)}
 
@@ -164,10 +175,14 @@ def push_answers(
 ) -> Any:
     """Judged before the write, so no write lock is held while queries run (a retry under the same key is judged
     again, then replays the first response); the write records the run."""
+    workspace = request.app.state.workspace
+    request.app.state.push_limiter.admit(who.token_id, workspace.config.eval.pushes_per_minute)
     answers = {qid: answer.model_dump(exclude_none=True) for qid, answer in body.answers.items()}
-    pushed = evaluate_pushed_answers(request.app.state.workspace, answers, golden=body.golden,
-                                     warehouse=body.warehouse, preset=body.preset)
+    pushed = evaluate_pushed_answers(workspace, answers, golden=body.golden, warehouse=body.warehouse,
+                                     preset=body.preset, reveal=sees_gold(workspace, who))
     summary = plain(pushed.run.summary())
+    if not sees_gold(workspace, who):
+        summary = conceal_summary(summary)
 
     def run(connection: Connection) -> Outcome:
         insert_run(connection, pushed.run, agent=body.agent, golden_file=pushed.golden_file,

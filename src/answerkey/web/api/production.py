@@ -23,8 +23,12 @@ router = APIRouter(tags=["production"])
 ID = Field(description="Text, or a whole number (kept as text).")
 Scalar = str | float | bool
 WRITER_ROLE = "annotator"
+TYPE_FIXER_ROLE = "reviewer"
 WHO = ("A model service writes with a token of the annotator role, the least role that writes (it can add "
-       "judgements only under its own name, and never adjudicate).")
+       "judgements only under its own name, and never adjudicate). Such a token writes only columns whose type is "
+       "fixed, in that type: declared in answerkey.toml (`[production] columns = {prediction = \"text\"}`) or "
+       "already in the log; a column whose type is not fixed yet is fixed by the first write of a reviewer's or "
+       "admin's token that holds it. A row that does not fit is refused with 422, naming its row and field.")
 MONITOR = ("From the workspace folder, `answerkey monitor '.answerkey/production/predictions/*.parquet' "
            "'.answerkey/production/outcomes/*.parquet'` reads the log in place.")
 
@@ -55,7 +59,7 @@ class OutcomeRow(BaseModel):
 
 
 def _append(request: Request, kind: str, rows: list[dict[str, Any]], who: Principal, key: str | None) -> Any:
-    with staged_part(request.app.state.workspace, kind, rows) as part:
+    with staged_part(request.app.state.workspace, kind, rows, fixes_types=who.can(TYPE_FIXER_ROLE)) as part:
         outcome = request.app.state.writer.write(
             who, f"{kind}.append", part.final.name, lambda _connection: Outcome(201, {"ok": True, **part.commit()},
                                                                                  audit=part.audit),
@@ -68,7 +72,7 @@ def _append(request: Request, kind: str, rows: list[dict[str, Any]], who: Princi
              response_description="How many rows were added, and the Parquet part they are in",
              responses=errors(413), description=(
                  "Each request is one Parquet part under `.answerkey/production/predictions/`, renamed into place "
-                 "whole. The first write fixes each column's type; later ones keep it (and may add columns). A "
+                 "whole. A column's type, once fixed, never changes (later writes may add columns). A "
                  "prediction id is logged once. " + WHO + " " + MONITOR))
 def add_predictions(
     request: Request,

@@ -12,7 +12,8 @@ from sqlalchemy import Connection
 from answerkey.jsonable import plain, records
 from answerkey.project.access import Principal
 from answerkey.project.datasheet import build_datasheet
-from answerkey.project.releases import diff_releases, freeze_release, get_release, list_releases
+from answerkey.project.release_check import verified_release
+from answerkey.project.releases import diff_releases, freeze_release, list_releases
 from answerkey.web.api.responses import IdempotencyKey, errors, written
 from answerkey.web.pagination import Page, page_params, paged
 from answerkey.web.security import require
@@ -50,22 +51,25 @@ def releases(
 
 @router.get("/releases/{name}", summary="One release's summary",
             response_description="Its hash, schema version, method, watermark, and counts by status and label",
-            responses=errors(404))
+            responses=errors(404, 409))
 def release(request: Request, name: Name, _who: Annotated[Principal, Depends(require("viewer"))]) -> dict[str, Any]:
-    """An unknown name is a 404 that lists the releases there are."""
-    return {"ok": True, **plain(get_release(request.app.state.workspace, name).summary())}
+    """An unknown name is a 404 that lists the releases there are; a release whose labels no longer hash to its
+    content hash (changed since it was cut) is a 409."""
+    return {"ok": True, **plain(verified_release(request.app.state.workspace, name).summary())}
 
 
 @router.get("/releases/{name}/labels", summary="A release's frozen labels, by item id, in pages",
-            response_description="A page of item_id, label, confidence, status, n_judgements", responses=errors(404))
+            response_description="A page of item_id, label, confidence, status, n_judgements",
+            responses=errors(404, 409))
 def release_labels(
     request: Request,
     name: Name,
     _who: Annotated[Principal, Depends(require("viewer"))],
     page: Annotated[Page, Depends(page_params)],
 ) -> dict[str, Any]:
-    """Exactly as frozen: later judgements never change a release."""
-    labels = get_release(request.app.state.workspace, name).labels
+    """Exactly as frozen: later judgements never change a release, and one changed behind the store's back is a
+    409."""
+    labels = verified_release(request.app.state.workspace, name).labels
     return paged(records(labels.iloc[page.offset:page.offset + page.limit]) or [], len(labels), page)
 
 
@@ -84,7 +88,7 @@ def release_diff(
 
 @router.get("/releases/{name}/datasheet", summary="A release's datasheet (Gebru et al.) as Markdown or HTML",
             response_description="The datasheet, as `answerkey datasheet` writes it",
-            responses={200: {"content": {"text/markdown": {}, "text/html": {}}}, **errors(404)})
+            responses={200: {"content": {"text/markdown": {}, "text/html": {}}}, **errors(404, 409)})
 def datasheet(
     request: Request,
     name: Name,

@@ -19,6 +19,7 @@ from answerkey.project.datasheet_text import (
     datasheet_text,
     set_datasheet_text,
 )
+from answerkey.project.release_check import verified_release
 from answerkey.project.releases import diff_releases, get_release, list_releases
 from answerkey.project.workspace import Workspace
 from answerkey.web.charts import bar_figure, grouped_bar_figure
@@ -51,9 +52,9 @@ def diff_form(old: Name, new: Name, _who: Annotated[Principal, Depends(require("
 
 @router.get("/releases/{name}", response_class=HTMLResponse)
 def release_page(request: Request, name: str, _who: Annotated[Principal, Depends(require("viewer"))]) -> Response:
-    """One release: its identity, status counts and label counts."""
+    """One release: its identity, status counts and label counts (an error page if it changed since it was cut)."""
     workspace: Workspace = request.app.state.workspace
-    release = get_release(workspace, name)
+    release = verified_release(workspace, name)
     summary = release.summary()
     confidence = release.labels["confidence"].dropna()
     others = [r["name"] for r in list_releases(workspace) if r["name"] != name]
