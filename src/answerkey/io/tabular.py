@@ -12,13 +12,11 @@ structs, lists or maps.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any, AnyStr
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,24 +27,25 @@ import pyarrow.parquet as pq
 
 from answerkey.errors import ImportValidationError, RowProblem
 from answerkey.excerpt import clip, excerpt
+from answerkey.io.csv_records import (
+    MAX_HEADER_BYTES,
+    MAX_RECORD_BYTES,
+    bounded_lines,
+    check_field_sizes,
+    csv_error,
+    csv_header,
+    csv_record_starts,
+    problem,
+)
 from answerkey.json_input import NESTING_EXPECTED, JsonNestingError, load_json
 
 __all__ = ["FORMATS", "MAX_HEADER_BYTES", "MAX_RECORD_BYTES", "Batch", "TabularFile", "detect_format", "open_tabular"]
 
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH_ROWS = 250_000
-MAX_RECORD_BYTES = 8 << 20
-"""The longest CSV record or JSONL line (8 MiB): Arrow reads CSV in blocks of this size, and a record must fit
-in one; longer lines are refused without being read whole."""
-MAX_HEADER_BYTES = 1 << 20
-"""The longest CSV header line (1 MiB)."""
-LONG_LINE = f"lines of at most {MAX_RECORD_BYTES >> 20} MiB (is a quote left open, or a line break missing?)"
 PLAIN_VALUE = "a column of plain values (text, numbers, booleans or timestamps)"
 ProgressCallback = Callable[[int, int], None]
 
-# Python's csv module (used to locate problems) refuses fields over 128 KiB by default; Arrow reads fields up
-# to a whole record, so the two must agree on what a file may hold.
-csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class TabularFile:
         lines); other formats are already exact. Only run when there are problems to report."""
         if self.format != "csv" or not problems:
             return list(problems)
-        starts = _csv_record_starts(self.path, max((p.row or 0) for p in problems))
+        starts = csv_record_starts(self.path, max((p.row or 0) for p in problems))
         return [replace(p, row=starts.get(p.row - 1, p.row)) if p.row and p.row > 1 else p for p in problems]
 
 
@@ -85,7 +84,7 @@ def detect_format(path: Path, format: str | None = None) -> str:
     """The file's format from ``format`` or its ending (``.csv``, ``.jsonl``/``.ndjson``, ``.parquet``)."""
     if format:
         if format not in FORMATS:
-            raise _problem(path, None, None, f"format {format!r}", f"one of {', '.join(FORMATS)}")
+            raise problem(path, None, None, f"format {format!r}", f"one of {', '.join(FORMATS)}")
         return format
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
@@ -94,7 +93,7 @@ def detect_format(path: Path, format: str | None = None) -> str:
     by_ending = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
                  ".parquet": "parquet", ".pq": "parquet"}
     if ending not in by_ending:
-        raise _problem(path, None, None, f"file ending {ending or '(none)'!r}",
+        raise problem(path, None, None, f"file ending {ending or '(none)'!r}",
                        "a .csv, .jsonl or .parquet file (or pass --format)")
     return by_ending[ending]
 
@@ -118,24 +117,20 @@ def open_tabular(
     """
     path = Path(path)
     if not path.is_file():
-        raise _problem(path, None, None, "no such file", "an existing CSV, JSONL or Parquet file")
+        raise problem(path, None, None, "no such file", "an existing CSV, JSONL or Parquet file")
     fmt = detect_format(path, format)
     if path.stat().st_size == 0:
-        raise _problem(path, None, None, "an empty file", "a header and at least one row")
+        raise problem(path, None, None, "an empty file", "a header and at least one row")
     if fmt == "csv":
         return _csv(path, as_strings, on_progress, text_columns)
     reader = _jsonl if fmt == "jsonl" else _parquet
     return reader(path, as_strings, batch_rows or BATCH_ROWS, on_progress, frozenset(scalar_columns))
 
 
-def _problem(path: Path, row: int | None, column: str | None, found: str, expected: str) -> ImportValidationError:
-    return ImportValidationError([RowProblem(str(path), row, column, found, expected)])
-
-
 def _csv(
     path: Path, as_strings: bool, on_progress: ProgressCallback | None, text_columns: Sequence[str] = ()
 ) -> TabularFile:
-    header = _csv_header(path)
+    header = csv_header(path)
     text = header if as_strings else [name for name in header if name in set(text_columns)]
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     size = path.stat().st_size
@@ -154,7 +149,7 @@ def _csv(
                     ),
                 )
             except pa.ArrowInvalid as exc:
-                raise _csv_error(path, exc, 2) from None
+                raise csv_error(path, exc, 2) from None
             next_line = 2
             rows_seen = 0
             while True:
@@ -163,8 +158,8 @@ def _csv(
                 except StopIteration:
                     break
                 except pa.ArrowInvalid as exc:
-                    raise _csv_error(path, exc, next_line) from None
-                _check_field_sizes(path, record_batch, next_line)
+                    raise csv_error(path, exc, next_line) from None
+                check_field_sizes(path, record_batch, next_line)
                 frame = _arrow_strings(record_batch) if as_strings else _arrow_frame(record_batch)
                 if frame.empty:
                     continue
@@ -174,135 +169,9 @@ def _csv(
                 if on_progress:
                     on_progress(min(handle.tell(), size), size)
             if not rows_seen:
-                raise _problem(path, None, None, "a header but no rows", "at least one row after the header")
+                raise problem(path, None, None, "a header but no rows", "at least one row after the header")
 
     return TabularFile(path, "csv", header, batches)
-
-
-def _check_field_sizes(path: Path, record_batch: pa.RecordBatch, first_line: int) -> None:
-    """Refuse the first value longer than :data:`MAX_RECORD_BYTES`, naming its line and column (Arrow reads a
-    record that spans one block boundary, so without this the limit would depend on where the blocks fall)."""
-    for name, column in zip(record_batch.schema.names, record_batch.columns, strict=True):
-        if not (pa.types.is_string(column.type) or pa.types.is_binary(column.type)):
-            continue
-        too_long = pc.greater(pc.binary_length(column), MAX_RECORD_BYTES)
-        if pc.any(too_long).as_py():
-            record = first_line + int(pc.index(too_long, True).as_py())
-            line = _csv_record_starts(path, record - 1).get(record - 1, record)
-            raise _problem(path, line, name, f"a value longer than {MAX_RECORD_BYTES >> 20} MiB", LONG_LINE)
-
-
-def _csv_reader(path: Path, lines: Any) -> Any:
-    return csv.reader(lines, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
-
-
-def _bounded_lines(handle: IO[AnyStr], path: Path, header: Sequence[str] = ()) -> Iterator[AnyStr]:
-    """The lines of ``handle``, each read no further than :data:`MAX_RECORD_BYTES`; a longer line is refused
-    naming its number and (for CSV text, given the ``header``) the column it is in when the limit is reached."""
-    number = 0
-    while line := handle.readline(MAX_RECORD_BYTES + 2):  # room for the line ending
-        number += 1
-        if len(line.rstrip(b"\r\n" if isinstance(line, bytes) else "\r\n")) > MAX_RECORD_BYTES:
-            column = _column_at_end(path, line, header) if isinstance(line, str) else None
-            raise _problem(path, number, column, f"a line longer than {MAX_RECORD_BYTES >> 20} MiB", LONG_LINE)
-        yield line
-
-
-def _column_at_end(path: Path, line: str, header: Sequence[str]) -> str | None:
-    """The header name of the field that the start of a CSV ``line`` ends in (None when unknown)."""
-    try:
-        fields: list[str] = next(_csv_reader(path, [line[:MAX_RECORD_BYTES]]), [])
-    except csv.Error:
-        return None
-    return header[len(fields) - 1] if 0 < len(fields) <= len(header) else None
-
-
-def _csv_records(path: Path, up_to_record: int | None = None) -> Iterator[tuple[int, list[str]]]:
-    """(line the record starts on, fields) of each CSV record, the header (line 1) first, in bounded memory.
-
-    A line or a quoted field longer than :data:`MAX_RECORD_BYTES` is refused as an ImportValidationError.
-    """
-    header = _csv_header(path)
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = _csv_reader(path, _bounded_lines(handle, path, header))
-        line = 1
-        try:
-            for index, fields in enumerate(reader):
-                yield line, fields
-                line = reader.line_num + 1
-                if up_to_record is not None and index >= up_to_record:
-                    return
-        except csv.Error as exc:
-            if "field limit" in str(exc):  # a quoted value over the limit: it spans lines, so no one line is too long
-                raise _problem(path, line, None, f"a quoted value longer than {MAX_RECORD_BYTES >> 20} MiB",
-                               LONG_LINE) from None
-            raise _problem(path, line, None, f"a record that cannot be read ({clip(str(exc))})",
-                           "well-formed CSV") from None
-
-
-def _csv_record_starts(path: Path, up_to_record: int) -> dict[int, int]:
-    """Record index (the header is 0) -> the line it starts on, for records up to ``up_to_record``."""
-    return {index: line for index, (line, _) in enumerate(_csv_records(path, up_to_record))}
-
-
-def _csv_bad_record(path: Path) -> RowProblem | None:
-    """The first record whose number of fields differs from the header's, with its line (a record too long to
-    read is refused on the spot)."""
-    width = None
-    for line, fields in _csv_records(path):
-        if width is None:
-            width = len(fields)
-        elif fields and len(fields) != width:
-            return RowProblem(str(path), line, None, f"{len(fields)} fields",
-                              f"{width} fields, like the header (quote values that contain commas)")
-    return None
-
-
-def _csv_header(path: Path) -> list[str]:
-    with path.open("rb") as handle:
-        first = handle.readline(MAX_HEADER_BYTES + 2)
-    if len(first.rstrip(b"\r\n")) > MAX_HEADER_BYTES:
-        raise _problem(path, 1, None, f"a header line longer than {MAX_HEADER_BYTES >> 20} MiB",
-                       "a header line naming the columns (is this a CSV file?)")
-    try:
-        text = first.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _problem(path, 1, None, f"bytes that are not UTF-8 (at byte {exc.start})", "UTF-8 text") from None
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    if not header or not any(name.strip() for name in header):
-        raise _problem(path, 1, None, "no header", "a header line naming the columns")
-    return [name.strip() for name in header]
-
-
-def _csv_error(path: Path, exc: Exception, next_line: int) -> ImportValidationError:
-    message = str(exc)
-    if "UTF8" in message or "utf8" in message.lower():
-        return _locate_bad_utf8(path)
-    bad = _csv_bad_record(path)
-    if bad is not None:
-        return ImportValidationError([bad])
-    if "straddling" in message:  # Arrow's word for a record longer than its block
-        return _problem(path, None, None, f"a record longer than {MAX_RECORD_BYTES >> 20} MiB", LONG_LINE)
-    return _problem(path, None, None, clip(message.replace("\n", " ")), f"well-formed CSV (from line {next_line} on)")
-
-
-def _locate_bad_utf8(path: Path) -> ImportValidationError:
-    """Name the first line and column holding bytes that are not UTF-8."""
-    with path.open("rb") as handle:
-        header: list[str] = []
-        for number, raw in enumerate(_bounded_lines(handle, path), start=1):
-            try:
-                line = raw.decode("utf-8")
-                if number == 1:
-                    header = next(csv.reader([line]), [])
-                continue
-            except UnicodeDecodeError as exc:
-                fields = next(csv.reader([raw.decode("utf-8", errors="replace")]), [])
-                column = next((header[i] for i, f in enumerate(fields) if "\ufffd" in f and i < len(header)), None)
-                return _problem(path, number, column, f"bytes that are not UTF-8 ({raw[exc.start:exc.end]!r})",
-                                "UTF-8 text")
-    return _problem(path, None, None, "bytes that are not UTF-8", "UTF-8 text")
 
 
 def _jsonl(
@@ -315,7 +184,7 @@ def _jsonl(
         rows: list[dict[str, Any]] = []
         first = 1
         with path.open("rb") as handle:
-            for number, raw in enumerate(_bounded_lines(handle, path), start=1):
+            for number, raw in enumerate(bounded_lines(handle, path), start=1):
                 record = _jsonl_record(path, number, raw, scalar)
                 if record is None:
                     continue
@@ -339,23 +208,23 @@ def _jsonl_record(path: Path, number: int, raw: bytes, scalar: frozenset[str] = 
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _problem(path, number, _jsonl_bad_field(raw), f"bytes that are not UTF-8 ({raw[exc.start:exc.end]!r})",
+        raise problem(path, number, _jsonl_bad_field(raw), f"bytes that are not UTF-8 ({raw[exc.start:exc.end]!r})",
                        "UTF-8 text") from None
     if not text.strip():
         return None
     try:
         record = load_json(text)
     except json.JSONDecodeError as exc:
-        raise _problem(path, number, None, f"invalid JSON ({exc.msg} at character {exc.pos + 1})",
+        raise problem(path, number, None, f"invalid JSON ({exc.msg} at character {exc.pos + 1})",
                        "one JSON object per line") from None
     except JsonNestingError as exc:
-        raise _problem(path, number, None, str(exc), NESTING_EXPECTED) from None
+        raise problem(path, number, None, str(exc), NESTING_EXPECTED) from None
     if not isinstance(record, dict):
-        raise _problem(path, number, None, f"a JSON {type(record).__name__}", "one JSON object per line")
+        raise problem(path, number, None, f"a JSON {type(record).__name__}", "one JSON object per line")
     for column in scalar & record.keys():
         if isinstance(record[column], dict | list):
             kind = "object" if isinstance(record[column], dict) else "array"
-            raise _problem(path, number, column, f"a JSON {kind} ({excerpt(record[column])})",
+            raise problem(path, number, column, f"a JSON {kind} ({excerpt(record[column])})",
                            "a plain value (text, a number or a boolean)")
     return record
 
@@ -374,11 +243,11 @@ def _jsonl_bad_field(raw: bytes) -> str | None:
 def _jsonl_columns(path: Path) -> list[str]:
     """Column names from the first object (JSONL has no header; later keys are kept too)."""
     with path.open("rb") as handle:
-        for number, raw in enumerate(_bounded_lines(handle, path), start=1):
+        for number, raw in enumerate(bounded_lines(handle, path), start=1):
             record = _jsonl_record(path, number, raw)
             if record is not None:
                 return list(record)
-    raise _problem(path, None, None, "an empty file", "one JSON object per line")
+    raise problem(path, None, None, "an empty file", "one JSON object per line")
 
 
 def _jsonl_batch(rows: list[dict[str, Any]], first: int, columns: list[str], as_strings: bool) -> Batch:
@@ -397,7 +266,7 @@ def _parquet(
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise _problem(path, None, None, f"not a readable Parquet file ({clip(str(exc))})", "a Parquet file") from None
+        raise problem(path, None, None, f"not a readable Parquet file ({clip(str(exc))})", "a Parquet file") from None
     columns = list(parquet.schema_arrow.names)
     nested = [RowProblem(str(path), None, field.name, f"a column of {_arrow_kind(field.type)}", PLAIN_VALUE)
               for field in parquet.schema_arrow if field.name in scalar and _is_nested(field.type)]
@@ -405,7 +274,7 @@ def _parquet(
         raise ImportValidationError(nested)
     total = parquet.metadata.num_rows
     if total == 0:
-        raise _problem(path, None, None, "an empty file", "at least one row")
+        raise problem(path, None, None, "an empty file", "at least one row")
 
     def batches() -> Iterator[Batch]:
         first = 1
@@ -448,7 +317,7 @@ def _check_binary_text(path: Path, record_batch: pa.RecordBatch, first_row: int)
             try:
                 value.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise _problem(path, first_row + position, name,
+                raise problem(path, first_row + position, name,
                                f"bytes that are not UTF-8 ({value[exc.start:exc.end]!r})", "UTF-8 text") from None
 
 
