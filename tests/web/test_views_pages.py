@@ -426,6 +426,8 @@ def test_a_viewer_sees_each_verdict_but_never_the_gold_or_its_values(demo: Demo,
     assert questions[str(wrong["question_id"])][1:] == ["result-mismatch", "the result differs from the gold", "—",
                                                          "—"]
     assert "gaps-table" not in page
+    assert "they are shown to reviewers only" in text(page)
+    assert "(shown to reviewers only)" in text(page)
     assert " ".join(str(wrong["gold_sql"]).split()) not in text(page)
     detail = get(viewer, f"/evals/{run_id}/questions/{wrong['question_id']}")
     assert " ".join(str(wrong["gold_sql"]).split()) not in text(detail)
