@@ -96,3 +96,16 @@ def test_an_error_names_the_database_complaint_and_is_cached(warehouse: Warehous
 def test_a_missing_duckdb_file_is_a_parameter_error(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match="no DuckDB file"):
         open_warehouse(str(tmp_path / "none.duckdb"))
+
+
+def test_a_runaway_query_on_a_sqlite_warehouse_times_out(tmp_path: Path) -> None:
+    path = tmp_path / "w.sqlite"
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE t (id integer)")
+    warehouse = open_warehouse(f"sqlite:///{path}", timeout_s=0.5)
+    with pytest.raises(ExecutionError) as caught:
+        warehouse.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
+    assert caught.value.kind == "timeout"
+    assert warehouse.execute("SELECT count(*) FROM t").rows == [(0,)]

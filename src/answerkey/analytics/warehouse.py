@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -158,6 +160,7 @@ class Warehouse:
         engine = create_engine(self.url, poolclass=NullPool)
         try:
             with engine.connect() as connection:
+                self._limit_time(connection)
                 transaction = connection.begin()
                 try:
                     result = connection.exec_driver_sql(sql)
@@ -167,7 +170,8 @@ class Warehouse:
                     transaction.rollback()
         except OperationalError as error:
             message = first_line(error.orig or error)
-            if "statement timeout" in message or "canceling statement" in message:
+            if any(word in message for word in ("statement timeout", "canceling statement", "interrupted",
+                                                "maximum statement execution time")):
                 raise ExecutionError("timeout", f"no result within {self.timeout_s:g} s") from None
             raise ExecutionError("error", message) from None
         except DBAPIError as error:
@@ -177,6 +181,16 @@ class Warehouse:
         if len(rows) > self.limits.max_rows:
             raise ExecutionError("error", f"more than {self.limits.max_rows:,} rows; results are capped at that")
         return ResultTable(columns, rows)
+
+    def _limit_time(self, connection: Any) -> None:
+        """Stop a query at the time limit on the other SQLAlchemy dialects: SQLite through a progress handler
+        that interrupts past the deadline, MySQL through ``max_execution_time``."""
+        if self.dialect == "sqlite":
+            deadline = time.monotonic() + self.timeout_s
+            raw = connection.connection.driver_connection
+            raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        elif self.dialect == "mysql":
+            connection.exec_driver_sql(f"SET SESSION MAX_EXECUTION_TIME = {max(1, int(self.timeout_s * 1000))}")
 
     def _fingerprint(self) -> str:
         """What identifies the database's state: a DuckDB file's size and modification time, else the URL."""
