@@ -111,6 +111,11 @@ def _gold_results(question: GoldenQuestion, warehouse: Warehouse) -> tuple[list[
 
 
 
+def _tags(question: GoldenQuestion) -> list[str]:
+    """A result's tags: the question's own and ``metric:NAME`` for each metric it depends on."""
+    return [*question.tags, *(f"metric:{m}" for m in question.metrics)]
+
+
 def _declined(answer: Mapping[str, Any]) -> bool:
     return bool(answer.get("refused")) or (not answer.get("sql") and answer.get("result") is None)
 
@@ -135,7 +140,7 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
                               comparison.row_f1 if comparison else 0.0,
                               comparison.first_difference if comparison else None,
                               round(time.monotonic() - started, 4),
-                              [*question.tags, *(f"metric:{m}" for m in question.metrics)], differences)
+                              _tags(question), differences)
 
     if answer is None:
         return result("answer-error", "no answer for this question")
@@ -241,7 +246,7 @@ def _judged(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehous
         return QuestionResult(question.id, "answer-error",
                               f"{UNJUDGED}: {type(error).__name__}: {first_line(error)}",
                               str(sql) if sql is not None else None, seconds=round(time.monotonic() - started, 4),
-                              tags=[*question.tags, *(f"metric:{m}" for m in question.metrics)])
+                              tags=_tags(question))
     if isinstance(context, ContextLayer) and outcome.verdict == "result-mismatch" and outcome.sql:
         try:
             used = outcome.gold_sql
@@ -291,7 +296,7 @@ def evaluate(
         if budget_s is not None and time.monotonic() - started > budget_s:
             done += 1
             return QuestionResult(question.id, "timeout", f"not judged: the run's execution budget of "
-                                  f"{budget_s:g} s was spent", tags=list(question.tags))
+                                  f"{budget_s:g} s was spent", tags=_tags(question))
         if agent is not None:
             answer: Mapping[str, Any] | None = ask(agent, question, context, agent_timeout_s)
         else:

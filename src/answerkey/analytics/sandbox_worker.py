@@ -101,6 +101,7 @@ def _refusal(connection: Any, sql: str) -> str | None:
 
 
 def _first_line(error: object) -> str:
+    """``answerkey.excerpt.first_line``, written out: this process does not load the package."""
     text = str(error).strip()
     return text.splitlines()[0][:500] if text else type(error).__name__
 

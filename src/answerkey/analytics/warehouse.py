@@ -89,9 +89,6 @@ class Warehouse:
         if self.dialect == "duckdb":
             _release(self._duckdb_path())
 
-    def close(self) -> None:
-        """Kept for callers that close per thread: every query has its own connection, so nothing stays open."""
-
     # -- internals ------------------------------------------------------------------------------------------
 
     def _run(self, sql: str) -> ResultTable | ExecutionError:

@@ -178,11 +178,10 @@ def push_answers(
     workspace = request.app.state.workspace
     request.app.state.push_limiter.admit(who.token_id, workspace.config.eval.pushes_per_minute)
     answers = {qid: answer.model_dump(exclude_none=True) for qid, answer in body.answers.items()}
+    reveal = sees_gold(workspace, who)
     pushed = evaluate_pushed_answers(workspace, answers, golden=body.golden, warehouse=body.warehouse,
-                                     preset=body.preset, reveal=sees_gold(workspace, who))
-    summary = plain(pushed.run.summary())
-    if not sees_gold(workspace, who):
-        summary = conceal_summary(summary)
+                                     preset=body.preset, reveal=reveal)
+    summary = plain(pushed.run.summary()) if reveal else conceal_summary(plain(pushed.run.summary()))
 
     def run(connection: Connection) -> Outcome:
         insert_run(connection, pushed.run, agent=body.agent, golden_file=pushed.golden_file,
