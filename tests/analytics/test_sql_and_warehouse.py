@@ -7,7 +7,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from answerkey.analytics.sql import expand_alternatives, has_top_level_order_by, refusal, split_statements
+from answerkey.analytics.sql import (
+    expand_alternatives,
+    has_top_level_order_by,
+    order_key_query,
+    refusal,
+    split_statements,
+    unparseable,
+)
 from answerkey.analytics.warehouse import ExecutionError, Warehouse, open_warehouse
 from answerkey.errors import ParameterError
 
@@ -43,6 +50,67 @@ def test_anything_but_one_read_only_query_is_refused(sql: str) -> None:
 
 def test_a_plain_query_is_not_refused() -> None:
     assert refusal("WITH x AS (SELECT 1 AS a) SELECT a FROM x ORDER BY a", "duckdb") is None
+
+
+def test_text_no_parser_reads_is_told_apart_from_sql_that_may_not_run() -> None:
+    why = unparseable("SELEC COUNT(*) FROM t", "duckdb")
+    assert why is not None
+    assert why.startswith("not parseable SQL: ")
+    assert refusal("SELEC COUNT(*) FROM t", "duckdb") == why  # refusal() still stops it: it is never executed
+    assert unparseable("DROP TABLE t", "duckdb") is None
+    assert unparseable("SELECT 1 /* unclosed", "duckdb") is not None
+
+
+def test_unparseable_answers_are_errors_with_the_parsers_message_and_never_run(warehouse: Warehouse) -> None:
+    with pytest.raises(ExecutionError) as caught:
+        warehouse.execute("SELEC COUNT(*) FROM t")
+    assert caught.value.kind == "error"
+    assert caught.value.reason.startswith("not parseable SQL: Invalid expression / Unexpected token")
+    deep = "SELECT " + "(SELECT " * 300 + "1" + ")" * 300
+    with pytest.raises(ExecutionError) as nested:
+        warehouse.execute(deep)
+    assert (nested.value.kind, nested.value.reason) == ("error", "not parseable SQL: nested too deeply")
+
+
+@pytest.mark.parametrize("sql", ["SELECT id FROM t\x00", 'SELECT U&"id" FROM t', "DELETE FROM t",
+                                 "SELECT 1; SELECT 2", "SELECT * FROM read_csv('x.csv')"])
+def test_what_parses_but_may_not_run_and_hidden_text_are_still_refused(warehouse: Warehouse, sql: str) -> None:
+    with pytest.raises(ExecutionError) as caught:
+        warehouse.execute(sql)
+    assert caught.value.kind == "refused"
+
+
+@pytest.mark.parametrize(("sql", "keys"), [
+    ("SELECT id, k FROM t ORDER BY 2 DESC, 1 LIMIT 4", [(2, 2), (2, 5), (2, 8), (1, 1)]),
+    ("SELECT id, k * 10 AS tens FROM t ORDER BY tens, id DESC LIMIT 2", [(0, 9), (0, 6)]),
+    ("SELECT k AS id, id AS k FROM t ORDER BY id, k LIMIT 2", [(0, 0), (0, 3)]),
+    ("SELECT k, count(*) AS n FROM t GROUP BY k ORDER BY n + 1 DESC, k LIMIT 1", [(5, 0)]),
+])
+def test_order_keys_are_the_expressions_positions_and_aliases_stand_for(warehouse: Warehouse, sql: str,
+                                                                       keys: list[tuple[int, ...]]) -> None:
+    keyed = order_key_query(sql, "duckdb")
+    assert keyed is not None
+    text, width, limit = keyed
+    assert (width, limit) == (2, len(keys))
+    assert [row[width:] for row in warehouse.execute(text).rows] == keys
+
+
+def test_an_unlimited_key_query_returns_every_row_and_the_original_limit(warehouse: Warehouse) -> None:
+    keyed = order_key_query("SELECT id FROM t ORDER BY k LIMIT 2", "duckdb", unlimited=True)
+    assert keyed is not None
+    rows = warehouse.execute(keyed[0]).rows
+    assert (len(rows), keyed[1], keyed[2]) == (10, 1, 2)
+    assert rows[2][1] == rows[1][1] == 0  # the LIMIT cut a tie: the third row has the second's key
+    plus_one = order_key_query("SELECT id FROM t ORDER BY k LIMIT 2", "duckdb", extra_rows=True)
+    assert plus_one is not None
+    assert len(warehouse.execute(plus_one[0]).rows) == 3
+
+
+@pytest.mark.parametrize("sql", ["SELECT DISTINCT k FROM t ORDER BY k", "SELECT * FROM t ORDER BY k",
+                                 "SELECT id FROM t ORDER BY 3", "SELECT id FROM t", "SELECT id FROM t ORDER BY id "
+                                 "LIMIT (SELECT 2)"])
+def test_a_key_query_is_not_made_where_it_would_change_the_rows(sql: str) -> None:
+    assert order_key_query(sql, "duckdb") is None
 
 
 def test_column_alternatives_expand_to_every_non_empty_subset_and_repeat_in_empty_braces() -> None:

@@ -178,8 +178,52 @@ def test_test_suite_mode_catches_an_answer_right_only_on_the_real_rows(setup: tu
     suite = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", str(warehouse),
                       "--test-suite", "--json")
     assert suite.returncode == 1
-    assert "perturbed copy" in json.loads(suite.stdout)["results"][0]["reason"]
+    assert "test-suite database" in json.loads(suite.stdout)["results"][0]["reason"]
 
+
+
+def test_golden_suite_build_keeps_suites_in_the_workspace_and_show_lists_the_survivors(
+        setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, golden = setup
+    golden.write_text(json.dumps({"id": "dear", "question": "Plans over 10?",
+                                  "gold_sql": "SELECT count(*) FROM plans WHERE price > 10"}) + "\n")
+    workspace = tmp_path / "ws"
+    assert answerkey("init", workspace).returncode == 0
+    shown = answerkey("golden", "suite", "show", "--golden", golden, "--warehouse", warehouse, cwd=workspace)
+    assert shown.returncode == 2
+    assert "golden suite build" in shown.stderr
+    built = answerkey("golden", "suite", "build", "--golden", golden, "--warehouse", warehouse, "--json",
+                      cwd=workspace)
+    assert built.returncode == 0, built.stderr
+    report = json.loads(built.stdout)
+    assert report["summary"]["mutants"] > 3
+    assert report["questions"][0]["databases"]
+    assert (workspace / ".answerkey" / "suites" / report["summary"]["key"] / "suite.json").is_file()
+    shown = answerkey("golden", "suite", "show", "--golden", golden, "--warehouse", warehouse, cwd=workspace)
+    assert shown.returncode == 0, shown.stderr
+    assert "dear" in shown.stdout
+    assert "kill rate" in shown.stdout
+
+
+def test_as_of_freezes_the_clock_for_gold_and_answer_alike(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    warehouse, golden = setup
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("CREATE TABLE events AS SELECT * FROM (VALUES (DATE '2026-03-01'), (DATE '2026-03-09'))"
+                           " v(day)")
+    golden.write_text(json.dumps({"id": "recent", "question": "Events in the past week?",
+                                  "gold_sql": "SELECT count(*) FROM events WHERE day >= CURRENT_DATE - INTERVAL 7 DAY"}
+                                 ) + "\n")
+    answers = answers_file(tmp_path, [{"id": "recent", "sql": "SELECT 1"}])
+    on_the_tenth = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", warehouse,
+                             "--as-of", "2026-03-10", "--json")
+    assert on_the_tenth.returncode == 0, on_the_tenth.stdout
+    assert json.loads(on_the_tenth.stdout)["summary"]["as_of"] == "2026-03-10T00:00:00"
+    a_month_later = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", warehouse,
+                              "--as-of", "2026-04-10", "--json")
+    assert a_month_later.returncode == 1
+    bad = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", warehouse, "--as-of", "soon")
+    assert bad.returncode == 2
+    assert "YYYY-MM-DD" in bad.stderr
 
 CONTEXT_AGENT = '''
 import json, sys

@@ -3,7 +3,8 @@
 A result is a list of column names and a list of row tuples, as a DB-API cursor returns them. Values are
 normalised first: every number (int, float, Decimal, numpy) compares as a number within a relative and an
 absolute tolerance; NULL equals only NULL (never 0 or ""); dates and timestamps compare as ISO text; text
-may be folded for case and whitespace.
+may be folded for case and whitespace. ``equality="python"`` keeps the values as the driver returns them and
+compares them with Python's ``==``, as the official evaluators do.
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["PRESETS", "CompareOptions", "Comparison", "ResultTable", "compare_results", "normalise"]
+from answerkey.analytics.official import text_sorted_rows_agree
+from answerkey.errors import ParameterError
+
+__all__ = [
+    "PRESETS", "CompareOptions", "Comparison", "ResultTable", "Ties", "compare_results", "gold_is_ordered", "normalise",
+]
 
 Cell = tuple[int, Any]
-"""A normalised value: (0, None) NULL, (1, float) number, (2, str) text, (3, None) NaN."""
+"""A normalised value: (0, None) NULL, (1, float) number, (2, str) text, (3, None) NaN; with
+``equality="python"`` numbers keep their type and (4, (type name, value)) holds any other value."""
 Row = tuple[Cell, ...]
 
 MAX_PERMUTATIONS = 20_000
@@ -37,8 +44,9 @@ class CompareOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    order: Literal["auto", "ordered", "unordered"] = "auto"
-    """``auto``: rows in order only when the gold query has a top-level ORDER BY."""
+    order: Literal["auto", "ordered", "unordered", "gold-text"] = "auto"
+    """``auto``: rows in order only when the gold query has a top-level ORDER BY; ``gold-text``: when the gold's
+    text says "order by" anywhere (the official Spider rule, see ``gold_is_ordered``)."""
     duplicates: Literal["bag", "set"] = "bag"
     columns: Literal["permutation", "position", "name", "subset"] = "permutation"
     """``permutation``: a one-to-one column matching that keeps rows aligned, no extra or missing columns;
@@ -53,20 +61,63 @@ class CompareOptions(BaseModel):
     fold_whitespace: bool = False
     empty_passes: bool = True
     """Both results empty is a pass, whatever their columns."""
+    equality: Literal["normalised", "python"] = "normalised"
+    """``normalised``: numbers as floats, dates as ISO text, bytes as hex; ``python``: the values as the driver
+    returns them, equal when Python's ``==`` says so (1 == 1.0, but '1' != 1, Decimal('0.1') != 0.1 and a date
+    is not its text), as the official Spider and BIRD evaluators compare them; NaN equals NaN (SQLite, their
+    engine, returns NULL instead)."""
+    strip_distinct: bool = False
+    """Run both queries with DISTINCT removed (``official.without_distinct``), as the official Spider evaluator
+    does unless told ``keep_distinct``; the evaluation applies it, the comparison itself does not."""
+    quick_reject: bool = False
+    """Also reject when each row's values, sorted by text and type, disagree (``official.text_sorted_rows_agree``):
+    the official Spider evaluator's shortcut, which fails e.g. (1, 1.5) against (1.0, 1.5); skipped when ``ties``
+    relax the order, which the official evaluator knows nothing of."""
 
 
 PRESETS: dict[str, CompareOptions] = {
     "default": CompareOptions(),
     "spider": CompareOptions(order="auto", duplicates="bag", columns="permutation", rtol=0.0, atol=0.0),
-    "bird": CompareOptions(order="unordered", duplicates="set", columns="position", rtol=0.0, atol=0.0),
+    "spider-official": CompareOptions(order="gold-text", duplicates="bag", columns="permutation", rtol=0.0,
+                                      atol=0.0, equality="python", strip_distinct=True, quick_reject=True),
+    "bird": CompareOptions(order="unordered", duplicates="set", columns="position", rtol=0.0, atol=0.0,
+                           equality="python"),
     "spider2": CompareOptions(order="unordered", duplicates="bag", columns="subset", align_rows=False,
                               rtol=0.0, atol=0.01),
     "strict": CompareOptions(order="ordered", duplicates="bag", columns="position", same_names=True, rtol=0.0,
                              atol=0.0),
 }
-"""``spider``: test-suite execution accuracy (multiset, ordered only with ORDER BY, columns permuted);
-``bird``: set of rows; ``spider2``: gold columns found among the answer's, order ignored, tolerance 0.01;
-``strict``: same names, same order, same rows, exact numbers."""
+"""What each preset means:
+
+- ``default``: rows as a multiset (in order when the gold has a top-level ORDER BY), columns matched one to
+  one in any order, numbers equal within 1e-6 relative, dates as ISO text;
+- ``spider``: the Spider test-suite rules as its paper states them (multiset of rows, columns permuted, exact
+  numbers), in order only when the gold has a top-level ORDER BY, on normalised values (1 == 1.0 == Decimal 1,
+  a date equals its ISO text); not the official code's verdict, see ``spider-official``;
+- ``spider-official``: the official Spider test-suite evaluator's ``result_eq``: in order when "order by"
+  appears anywhere in the gold's text, DISTINCT removed from both queries, Python ``==`` on the driver's
+  values, and its quick rejection; pinned to the official function's verdicts on recorded pairs;
+- ``bird``: BIRD's ``set(predicted) == set(gold)``: a set of row tuples, columns by position, order and
+  duplicates ignored, Python ``==`` on the driver's values; pinned like ``spider-official``;
+- ``spider2``: every gold column found among the answer's columns, each column on its own, order ignored,
+  numbers within 0.01;
+- ``strict``: the same column names in the same places, the same rows in the same order, exact numbers.
+
+The two official presets judge the values the warehouse's driver returns: on DuckDB or PostgreSQL a DECIMAL
+stays a ``Decimal`` (``Decimal('0.1') != 0.1``) and a DATE a ``date``, where SQLite, the engine of their
+evaluators, gives floats and text; a verdict there is the official function's on those values, not on a SQLite
+copy of the data."""
+
+
+@dataclass(frozen=True)
+class Ties:
+    """Where the gold's ORDER BY leaves rows tied, so that their order (and, at a LIMIT, their choice) is free."""
+
+    blocks: list[int]
+    """Sizes of the consecutive runs of gold rows tied on every ORDER BY key, in gold order; they add up to the
+    gold's row count."""
+    cut_pool: list[tuple[Any, ...]] = field(default_factory=list)
+    """Rows (in the gold's columns) tied with the gold's last row that its LIMIT cut off."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +149,8 @@ def normalise(value: Any, options: CompareOptions) -> Cell:
     """One value as a comparable cell."""
     if value is None:
         return (0, None)
+    if options.equality == "python":
+        return _python_cell(value, options)
     if isinstance(value, bool | np.bool_):
         return (1, float(value))
     if isinstance(value, int | float | Decimal | np.integer | np.floating):
@@ -116,34 +169,85 @@ def normalise(value: Any, options: CompareOptions) -> Cell:
         return normalise(value.astype("datetime64[us]").item(), options)
     if isinstance(value, bytes | bytearray | memoryview):
         return (2, bytes(value).hex())
-    text = str(value)
+    return (2, _folded(str(value), options))
+
+
+def _folded(text: str, options: CompareOptions) -> str:
     if options.fold_whitespace:
         text = " ".join(text.split())
     if options.fold_case:
         text = text.casefold()
-    return (2, text)
+    return text
+
+
+def _python_cell(value: Any, options: CompareOptions) -> Cell:
+    """A value kept as the driver returned it, so that cells are equal exactly when Python's ``==`` says so
+    (numbers of any type by value; anything else only within its own type, aware timestamps by instant)."""
+    if isinstance(value, np.datetime64):
+        value = value.astype("datetime64[us]").item()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool | int | float | Decimal):
+        is_nan = value.is_nan() if isinstance(value, Decimal) else isinstance(value, float) and math.isnan(value)
+        return (3, None) if is_nan else (1, value)
+    if isinstance(value, str):
+        return (2, _folded(value, options))
+    if isinstance(value, bytearray | memoryview):
+        value = bytes(value)
+    kind = type(value).__name__
+    if isinstance(value, dt.datetime | dt.time) and value.tzinfo is not None:
+        kind += "+tz"
+        value = value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value
+    try:
+        hash(value)
+    except TypeError:
+        return (4, (kind, repr(value)))  # a list or a dict: equal when written alike
+    return (4, (kind, value))
+
+
+def gold_is_ordered(options: CompareOptions, gold_sql: str, top_level_order_by: bool) -> bool:
+    """Whether the answer must give the gold's rows in the gold's order, as ``options.order`` decides.
+
+    ``auto`` follows ``top_level_order_by`` (the caller parses the gold); ``gold-text`` is the official Spider
+    rule, ``"order by" in gold_sql.lower()``: an ORDER BY in a subquery or a window counts, so does the phrase in
+    a string literal, while ``ORDER  BY`` with two spaces or a line break does not.
+    """
+    if options.order == "gold-text":
+        return "order by" in gold_sql.lower()
+    return options.order == "ordered" or (options.order == "auto" and top_level_order_by)
 
 
 def compare_results(
     gold: ResultTable, answer: ResultTable, options: CompareOptions | None = None, *, gold_ordered: bool = False,
+    ties: Ties | None = None,
 ) -> Comparison:
-    """Compare ``answer`` with ``gold`` under ``options``; ``gold_ordered`` says the gold has a top-level
-    ORDER BY (what ``order="auto"`` follows)."""
+    """Compare ``answer`` with ``gold`` under ``options``.
+
+    ``gold_ordered`` says the gold's row order is meaningful (``gold_is_ordered`` computes it); ``order="auto"``
+    and ``"gold-text"`` follow it. When the comparison is ordered, ``ties`` says which gold rows its ORDER BY
+    leaves tied: those may come in any order, and at a LIMIT that cuts through a tie any choice of the tied rows
+    passes.
+    """
     options = options or CompareOptions()
-    ordered = options.order == "ordered" or (options.order == "auto" and gold_ordered)
+    ordered = options.order == "ordered" or (options.order in ("auto", "gold-text") and gold_ordered)
     gold_rows = [tuple(normalise(v, options) for v in row) for row in gold.rows]
     answer_rows = [tuple(normalise(v, options) for v in row) for row in answer.rows]
+    tied = _tie_rows(ties, gold, options) if ties is not None else None
+    tied = tied if ordered else None
     overlap = _column_overlap(gold_rows, answer_rows, len(gold.columns), len(answer.columns), options)
     if not gold_rows and not answer_rows and options.empty_passes:
         return Comparison(True, "both results are empty", 1.0, 1.0)
-    candidates = _candidate_mappings(gold, answer, gold_rows, answer_rows, options, ordered)
+    candidates = _candidate_mappings(gold, answer, gold_rows, answer_rows, options, ordered, tied)
     if isinstance(candidates, str):
         difference = None
         if len(gold.columns) == len(answer.columns) and options.align_rows:  # say where, by position
-            _, difference = _tables_equal(gold, gold_rows, answer_rows, list(range(len(gold.columns))), options,
-                                          ordered)
+            _, difference, _ = _tables_equal(gold, gold_rows, answer_rows, list(range(len(gold.columns))), options,
+                                             ordered, tied)
         reason = candidates + (f"; {_difference_text(difference)}" if difference else "")
         return Comparison(False, reason, overlap, _row_f1(gold_rows, answer_rows, None, options), difference)
+    if options.quick_reject and tied is None and not text_sorted_rows_agree(gold.rows, answer.rows, ordered):
+        return Comparison(False, "each row's values, sorted as text (the official Spider evaluator's quick check), "
+                          "differ", overlap, _row_f1(gold_rows, answer_rows, None, options))
     first_difference: dict[str, Any] | None = None
     first_mapping: list[int] | None = None
     for mapping in candidates:
@@ -153,9 +257,9 @@ def compare_results(
             first_difference = first_difference or {"row": None, "column": None, "gold": gold.columns,
                                                     "answer": answer.columns, "names": True}
             continue
-        equal, difference = _tables_equal(gold, gold_rows, answer_rows, mapping, options, ordered)
+        equal, difference, note = _tables_equal(gold, gold_rows, answer_rows, mapping, options, ordered, tied)
         if equal:
-            return Comparison(True, "results match", overlap, 1.0, None, list(mapping))
+            return Comparison(True, "results match" + note, overlap, 1.0, None, list(mapping))
         if first_mapping is None:
             first_mapping, first_difference = list(mapping), difference
     f1 = _row_f1(gold_rows, answer_rows, first_mapping, options)
@@ -166,12 +270,36 @@ def compare_results(
     return Comparison(False, reason, overlap, f1, best_difference)
 
 
+@dataclass(frozen=True)
+class _TieRows:
+    """``Ties`` with the cut rows normalised."""
+
+    blocks: list[int]
+    pool: list[Row]
+
+
+def _tie_rows(ties: Ties, gold: ResultTable, options: CompareOptions) -> _TieRows:
+    """Check ``ties`` against the gold (once, at the boundary) and normalise its cut rows."""
+    if any(size < 1 for size in ties.blocks) or sum(ties.blocks) != len(gold.rows):
+        raise ParameterError.invalid("ties.blocks", f"positive sizes adding up to the gold's {len(gold.rows)} rows",
+                                     ties.blocks)
+    if ties.cut_pool and not ties.blocks:
+        raise ParameterError.invalid("ties.cut_pool", "empty when the gold has no rows", ties.cut_pool)
+    if any(len(row) != len(gold.columns) for row in ties.cut_pool):
+        raise ParameterError.invalid("ties.cut_pool", f"rows of the gold's {len(gold.columns)} columns",
+                                     ties.cut_pool[:3])
+    return _TieRows(list(ties.blocks), [tuple(normalise(v, options) for v in row) for row in ties.cut_pool])
+
+
 def _cells_equal(a: Cell, b: Cell, options: CompareOptions) -> bool:
     if a[0] != b[0]:
         return False
-    if a[0] == 1:
+    if a[1] == b[1] or a[0] != 1 or not (options.rtol or options.atol):
+        return bool(a[1] == b[1])
+    try:
         return math.isclose(a[1], b[1], rel_tol=options.rtol, abs_tol=options.atol)
-    return bool(a[1] == b[1])
+    except OverflowError:  # an int too large for a float (``equality="python"``)
+        return False
 
 
 def _rows_equal(a: Row, b: Row, options: CompareOptions) -> bool:
@@ -179,7 +307,17 @@ def _rows_equal(a: Row, b: Row, options: CompareOptions) -> bool:
 
 
 def _sort_key(row: Row) -> tuple[Any, ...]:
-    return tuple((kind, "" if value is None else value) if kind != 1 else (kind, value) for kind, value in row)
+    return tuple((kind, _orderable(value)) for kind, value in row)
+
+
+def _orderable(value: Any) -> Any:
+    """A stand-in for a cell's value that sorts against any other of its kind."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):  # (type name, value): only dates, times and bytes are sure to compare
+        kind, inner = value
+        return (kind, inner if isinstance(inner, dt.date | dt.time | dt.timedelta | bytes | str) else repr(inner))
+    return value
 
 
 def _column(rows: list[Row], index: int) -> list[Cell]:
@@ -198,13 +336,26 @@ def _columns_compatible(gold: list[Cell], answer: list[Cell], options: CompareOp
     return all(_cells_equal(a, b, options) for a, b in zip(gold, answer, strict=True))
 
 
+def _tied_columns_compatible(gold: list[Cell], answer: list[Cell], pool: list[Cell], last: int,
+                             options: CompareOptions) -> bool:
+    """Whether two columns could be the same when tied rows may move and the last ``last`` rows may be any of
+    the gold's last rows and the ``pool`` cut from their tie."""
+    if not pool:
+        return _columns_compatible(gold, answer, options, False)
+    if options.duplicates == "set":
+        return _sub_bag([(c,) for c in _dedupe_cells(answer)], [(c,) for c in _dedupe_cells(gold + pool)], options)
+    kept = len(gold) - last
+    return (len(gold) == len(answer) and _columns_compatible(gold[:kept], answer[:kept], options, False)
+            and _sub_bag([(c,) for c in answer[kept:]], [(c,) for c in gold[kept:] + pool], options))
+
+
 def _dedupe_cells(cells: list[Cell]) -> list[Cell]:
     return list(dict.fromkeys(cells))
 
 
 def _candidate_mappings(
     gold: ResultTable, answer: ResultTable, gold_rows: list[Row], answer_rows: list[Row], options: CompareOptions,
-    ordered: bool,
+    ordered: bool, tied: _TieRows | None = None,
 ) -> Any:
     """Answer column index per gold column to try, or the reason no mapping can exist."""
     k, m = len(gold.columns), len(answer.columns)
@@ -220,15 +371,21 @@ def _candidate_mappings(
         if missing or k != m:
             return f"column names differ: gold {gold.columns}, answer {answer.columns}"
         return iter([[names.index(c.casefold()) for c in gold.columns]])
-    column_ordered = ordered and options.align_rows
-    compatible = [[j for j in range(m) if _columns_compatible(_column(gold_rows, i), _column(answer_rows, j),
-                                                             options, column_ordered)] for i in range(k)]
-    missing = [gold.columns[i] for i, c in enumerate(compatible) if not c]
+
+    def compatible(i: int, j: int) -> bool:
+        gold_column, answer_column = _column(gold_rows, i), _column(answer_rows, j)
+        if tied is not None and options.align_rows:
+            return _tied_columns_compatible(gold_column, answer_column, _column(tied.pool, i),
+                                            tied.blocks[-1] if tied.blocks else 0, options)
+        return _columns_compatible(gold_column, answer_column, options, ordered and options.align_rows)
+
+    matches = [[j for j in range(m) if compatible(i, j)] for i in range(k)]
+    missing = [gold.columns[i] for i, c in enumerate(matches) if not c]
     if missing:
         return f"no answer column has the values of gold column {missing[0]}"
     if not options.align_rows:
-        return iter([[c[0] for c in compatible]])
-    return islice(_assignments(compatible), MAX_PERMUTATIONS)
+        return iter([[c[0] for c in matches]])
+    return islice(_assignments(matches), MAX_PERMUTATIONS)
 
 
 def _assignments(compatible: list[list[int]]) -> Any:
@@ -256,28 +413,117 @@ def _assignments(compatible: list[list[int]]) -> Any:
 
 def _tables_equal(
     gold: ResultTable, gold_rows: list[Row], answer_rows: list[Row], mapping: list[int], options: CompareOptions,
-    ordered: bool,
-) -> tuple[bool, dict[str, Any] | None]:
+    ordered: bool, tied: _TieRows | None = None,
+) -> tuple[bool, dict[str, Any] | None, str]:
+    """Whether the answer's rows, in the gold's columns by ``mapping``, are the gold's; else where they differ;
+    and a note on how they matched (tied rows moved)."""
     if not options.align_rows:
-        return all(j >= 0 for j in mapping), None
+        return all(j >= 0 for j in mapping), None, ""
     projected = [tuple(row[j] for j in mapping) for row in answer_rows]
     expected = gold_rows
+    blocks = tied.blocks if tied is not None else []
     if options.duplicates == "set":
-        expected, projected = list(dict.fromkeys(expected)), list(dict.fromkeys(projected))
+        expected, blocks = _dedupe_blocks(expected, blocks)
+        projected = list(dict.fromkeys(projected))
     if len(expected) != len(projected):
         return False, {"row": None, "column": None, "gold": f"{len(expected)} rows",
-                       "answer": f"{len(projected)} rows"}
-    if not ordered:
-        expected = sorted(expected, key=_sort_key)
-        projected = sorted(projected, key=_sort_key)
+                       "answer": f"{len(projected)} rows"}, ""
+    if ordered and tied is not None:
+        return _tied_tables_equal(gold, expected, projected, blocks, tied.pool, options)
+    if ordered:
+        for index, (a, b) in enumerate(zip(expected, projected, strict=True)):
+            if not _rows_equal(a, b, options):
+                return False, _cell_difference(gold, index, a, b, options, ordered=True), ""
+        return True, None, ""
+    where = _bag_difference(expected, projected, options)
+    if where is None:
+        return True, None, ""
+    index, a, b = where
+    return False, _cell_difference(gold, index, a, b, options, ordered=False), ""
+
+
+def _tied_tables_equal(
+    gold: ResultTable, expected: list[Row], projected: list[Row], blocks: list[int], pool: list[Row],
+    options: CompareOptions,
+) -> tuple[bool, dict[str, Any] | None, str]:
+    """Block by block: each run of tied gold rows as a multiset; the last one, when its LIMIT cut through a tie,
+    any rows from it and the ``pool``."""
+    moved = chosen = False
+    start = 0
+    for number, size in enumerate(blocks):
+        want, got = expected[start:start + size], projected[start:start + size]
+        tied_rows = [start + 1, start + size]
+        if number == len(blocks) - 1 and pool:
+            missing = _first_not_in(got, want + pool, options)
+            if missing is not None:
+                return False, {"row": start + missing + 1, "column": None, "gold": None,
+                               "answer": [_display(cell) for cell in got[missing]], "ordered": True,
+                               "tied_rows": tied_rows, "cut": len(pool)}, ""
+            chosen = _bag_difference(want, got, options) is not None
+            if chosen:
+                break  # the last block holds other tied rows, whatever their order
+        else:
+            where = _bag_difference(want, got, options)
+            if where is not None:
+                index, a, b = where
+                difference = _cell_difference(gold, start + index, a, b, options, ordered=True)
+                return False, {**difference, "tied_rows": tied_rows}, ""
+        moved = moved or not all(_rows_equal(a, b, options) for a, b in zip(want, got, strict=True))
+        start += size
+    notes = [text for flag, text in ((moved, "tied rows in another order"),
+                                     (chosen, "another choice of the rows tied at the LIMIT")) if flag]
+    return True, None, f" ({', '.join(notes)})" if notes else ""
+
+
+def _dedupe_blocks(rows: list[Row], blocks: list[int]) -> tuple[list[Row], list[int]]:
+    """Rows without repeats, and each block's size counting the rows it kept (possibly 0)."""
+    seen: set[Row] = set()
+    kept: list[Row] = []
+    sizes: list[int] = []
+    start = 0
+    for size in blocks:
+        fresh = list(dict.fromkeys(row for row in rows[start:start + size] if row not in seen))
+        seen.update(fresh)
+        kept.extend(fresh)
+        sizes.append(len(fresh))
+        start += size
+    return (kept, sizes) if blocks else (list(dict.fromkeys(rows)), [])
+
+
+def _bag_difference(expected: list[Row], projected: list[Row], options: CompareOptions) -> tuple[int, Row, Row] | None:
+    """None when the two lists hold the same rows in any order; else the first differing pair once sorted."""
+    expected = sorted(expected, key=_sort_key)
+    projected = sorted(projected, key=_sort_key)
     for index, (a, b) in enumerate(zip(expected, projected, strict=True)):
         if not _rows_equal(a, b, options):
-            if not ordered and len(expected) <= MAX_MATCHING_ROWS and _match_rows(expected, projected, options):
-                return True, None
-            column = next(c for c, (x, y) in enumerate(zip(a, b, strict=True)) if not _cells_equal(x, y, options))
-            return False, {"row": index + 1, "column": gold.columns[column], "gold": _display(a[column]),
-                           "answer": _display(b[column]), "ordered": ordered}
-    return True, None
+            if len(expected) <= MAX_MATCHING_ROWS and _match_rows(expected, projected, options):
+                return None
+            return index, a, b
+    return None
+
+
+def _first_not_in(part: list[Row], pool: list[Row], options: CompareOptions) -> int | None:
+    """Index of the first row of ``part`` that ``pool`` (each row used once) cannot supply, or None."""
+    if Counter(part) <= Counter(pool):
+        return None
+    remaining = list(pool)
+    for index, row in enumerate(part):
+        match = next((i for i, candidate in enumerate(remaining) if _rows_equal(row, candidate, options)), None)
+        if match is None:
+            return index
+        del remaining[match]
+    return None
+
+
+def _sub_bag(part: list[Row], pool: list[Row], options: CompareOptions) -> bool:
+    return _first_not_in(part, pool, options) is None
+
+
+def _cell_difference(gold: ResultTable, index: int, a: Row, b: Row, options: CompareOptions,
+                     ordered: bool) -> dict[str, Any]:
+    column = next(c for c, (x, y) in enumerate(zip(a, b, strict=True)) if not _cells_equal(x, y, options))
+    return {"row": index + 1, "column": gold.columns[column], "gold": _display(a[column]),
+            "answer": _display(b[column]), "ordered": ordered}
 
 
 def _match_rows(expected: list[Row], projected: list[Row], options: CompareOptions) -> bool:
@@ -294,9 +540,16 @@ def _match_rows(expected: list[Row], projected: list[Row], options: CompareOptio
 
 
 def _display(cell: Cell) -> Any:
-    if cell[0] == 1 and float(cell[1]).is_integer() and abs(cell[1]) < 2**53:
-        return int(cell[1])
-    return {0: "NULL", 3: "NaN"}.get(cell[0], cell[1])
+    """A cell as plain JSON-ready data for a report."""
+    kind, value = cell
+    if kind == 1:
+        if isinstance(value, int):
+            return int(value)
+        number = float(value)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if kind == 4:
+        return str(value[1])
+    return {0: "NULL", 3: "NaN"}.get(kind, value)
 
 
 def _difference_text(difference: dict[str, Any]) -> str:
@@ -304,6 +557,14 @@ def _difference_text(difference: dict[str, Any]) -> str:
         return f"column names differ: gold {difference['gold']}, answer {difference['answer']}"
     if difference.get("row") is None:
         return f"row counts differ: gold {difference['gold']}, answer {difference['answer']}"
+    if "cut" in difference:
+        first, last = difference["tied_rows"]
+        return (f"row {difference['row']} {difference['answer']!r} is none of the rows tied at the gold's LIMIT "
+                f"(gold rows {first}-{last} and the {difference['cut']} it cut)")
+    if "tied_rows" in difference:
+        first, last = difference["tied_rows"]
+        return (f"gold rows {first}-{last} are tied but differ from the answer's: at column "
+                f"{difference['column']}, gold {difference['gold']!r}, answer {difference['answer']!r}")
     where = "row" if difference.get("ordered") else "sorted row"
     return (f"first difference at {where} {difference['row']}, column {difference['column']}: gold "
             f"{difference['gold']!r}, answer {difference['answer']!r}")

@@ -4,32 +4,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-import sqlglot
 from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.agents import Agent, AgentError
-from answerkey.analytics.compare import CompareOptions, Comparison, ResultTable, compare_results
+from answerkey.analytics.clock import freeze_clock
+from answerkey.analytics.compare import CompareOptions, Comparison, ResultTable, compare_results, gold_is_ordered
 from answerkey.analytics.concealment import UNJUDGED
 from answerkey.analytics.context import ContextLayer, render_for_agent
 from answerkey.analytics.diagnosis import sql_differences
 from answerkey.analytics.gaps import ContextGap, answer_gaps, rank_gaps
 from answerkey.analytics.golden import GoldenQuestion
-from answerkey.analytics.sql import has_top_level_order_by, order_key_query
-from answerkey.analytics.test_suite import duckdb_path, perturbed_databases, scratch_folder
+from answerkey.analytics.official import without_distinct
+from answerkey.analytics.sql import has_top_level_order_by
+from answerkey.analytics.suite import Suite, load_or_build
+from answerkey.analytics.ties import tie_query, ties_of
+from answerkey.analytics.translate import TranslationError, translate_gold
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.errors import ParameterError
 from answerkey.excerpt import first_line
 
-__all__ = ["VERDICTS", "EvalRun", "QuestionResult", "ask", "evaluate", "gold_sql_for", "judge"]
+__all__ = ["VERDICTS", "EvalRun", "QuestionResult", "answer_sql_for", "ask", "evaluate", "gold_sql_for", "judge",
+           "warehouse_instant"]
 
 EXPECTED = "(expected result)"
 """Stands for the gold SQL of a question whose gold is a result."""
@@ -67,6 +71,10 @@ class EvalRun:
     started_at: datetime
     seconds: float
     options: CompareOptions
+    as_of: datetime | None = None
+    """The instant ``CURRENT_DATE`` and ``now()`` meant in gold and answers (the frozen clock)."""
+    suite: str | None = None
+    """The key of the distilled test suite the answers were also judged on, if any."""
 
     def summary(self) -> dict[str, Any]:
         """Questions, accuracy, the count of each verdict, and the context gaps behind the failures."""
@@ -82,32 +90,70 @@ class EvalRun:
                 "verdicts": {v: counts[v] for v in VERDICTS if counts[v]}, "seconds": round(self.seconds, 3),
                 "questions_per_second": round(total / self.seconds, 1) if self.seconds else None,
                 "accuracy_by_tag": {tag: sum(v) / len(v) for tag, v in sorted(by_tag.items())},
-                "context_gaps": gaps}
+                "context_gaps": gaps, "as_of": self.as_of.isoformat() if self.as_of else None,
+                "test_suite": self.suite}
 
     def to_dict(self) -> dict[str, Any]:
         """What ``answerkey eval --json`` prints."""
         return {"run_id": self.run_id, "summary": self.summary(), "results": [r.to_dict() for r in self.results]}
 
 
-def gold_sql_for(alternative: str, question: GoldenQuestion, warehouse: Warehouse) -> str:
-    """A gold query as the warehouse runs it: translated from the question's dialect when the two differ."""
+def gold_sql_for(alternative: str, question: GoldenQuestion, warehouse: Warehouse, as_of: datetime | None = None,
+                 options: CompareOptions | None = None) -> str:
+    """A gold query as the warehouse runs it: translated from the question's dialect when the two differ, the
+    clock frozen at ``as_of``, DISTINCT stripped when the options say so (Spider's official evaluator)."""
+    sql = alternative
     if question.dialect and question.dialect != warehouse.dialect:
-        logging.getLogger("sqlglot").setLevel(logging.ERROR)
-        return sqlglot.transpile(alternative, read=question.dialect, write=warehouse.dialect)[0]
-    return alternative
+        sql = translate_gold(alternative, question.dialect, warehouse.dialect)
+    return answer_sql_for(sql, warehouse, as_of, options)
 
 
-def _gold_results(question: GoldenQuestion, warehouse: Warehouse) -> tuple[list[tuple[str, ResultTable]], str]:
+def answer_sql_for(sql: str, warehouse: Warehouse, as_of: datetime | None, options: CompareOptions | None) -> str:
+    """A query as it is executed: the clock frozen at ``as_of``, DISTINCT stripped when the options say so. Text
+    that does not parse is returned as it is (executing it gives the parser's error)."""
+    try:
+        if as_of is not None:
+            sql = freeze_clock(sql, warehouse.dialect, as_of)
+        if options is not None and options.strip_distinct:
+            sql = without_distinct(sql, warehouse.dialect)
+    except (SqlglotError, RecursionError):
+        return sql
+    return sql
+
+
+def _gold_results(question: GoldenQuestion, warehouse: Warehouse, as_of: datetime | None,
+                  options: CompareOptions) -> tuple[list[tuple[str, ResultTable]], str]:
     """Each gold alternative that executes, with its result, and the first failure's reason."""
     if question.expected is not None:
         return [(EXPECTED, ResultTable.of(question.expected["columns"], question.expected["rows"]))], ""
     results, failure = [], ""
     for alternative in question.alternatives():
         try:
-            results.append((alternative, warehouse.execute(gold_sql_for(alternative, question, warehouse))))
-        except (ExecutionError, SqlglotError, RecursionError) as error:
+            results.append((alternative, warehouse.execute(gold_sql_for(alternative, question, warehouse, as_of,
+                                                                        options))))
+        except (ExecutionError, SqlglotError, RecursionError, TranslationError) as error:
             failure = failure or (error.reason if isinstance(error, ExecutionError) else first_line(error))
     return results, failure
+
+
+def _compared(gold: ResultTable, got: ResultTable, gold_sql: str, options: CompareOptions, ordered: bool,
+              warehouse: Warehouse) -> Comparison:
+    """``compare_results``; when an ordered comparison fails, again with the rows the gold's ORDER BY leaves
+    tied free to come back in any order (and any of them where its LIMIT cuts through a tie)."""
+    comparison = compare_results(gold, got, options, gold_ordered=ordered)
+    if comparison.passed or not ordered or gold_sql == EXPECTED or options.equality == "python":
+        return comparison  # the published evaluators' own semantics (equality "python") have no tie tolerance
+    keyed = tie_query(gold_sql, warehouse.dialect)
+    if keyed is None:
+        return comparison
+    try:
+        ties = ties_of(warehouse.execute(keyed[0]), keyed[1], keyed[2], gold)
+    except ExecutionError:
+        return comparison
+    if ties is None:
+        return comparison
+    tied = compare_results(gold, got, options, gold_ordered=True, ties=ties)
+    return tied if tied.passed else comparison
 
 
 
@@ -121,9 +167,12 @@ def _declined(answer: Mapping[str, Any]) -> bool:
 
 
 def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse: Warehouse,
-          options: CompareOptions, test_suite: bool = False) -> QuestionResult:
-    """One question's verdict: pass, result-mismatch, answer-error, gold-error, timeout or refused."""
+          options: CompareOptions, suite: Suite | None = None, as_of: datetime | None = None) -> QuestionResult:
+    """One question's verdict: pass, result-mismatch, answer-error, gold-error, timeout or refused. With a
+    ``suite``, an answer that matches the gold on the real data must match it on the suite's databases too;
+    ``as_of`` freezes ``CURRENT_DATE`` and ``now()`` in gold and answer alike."""
     started = time.monotonic()
+    question_options = question.compare_options(options)
 
     def result(verdict: str, reason: str, comparison: Comparison | None = None,
                gold: str | None = None) -> QuestionResult:
@@ -131,7 +180,7 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
         differences = []
         if verdict == "result-mismatch" and sql and gold and gold != EXPECTED:
             try:
-                found = sql_differences(gold_sql_for(gold, question, warehouse), str(sql), warehouse.dialect)
+                found = sql_differences(gold_sql_for(gold, question, warehouse, as_of), str(sql), warehouse.dialect)
                 differences = [d.to_dict() for d in found]
             except (SqlglotError, RecursionError, ValueError, TypeError):
                 differences = []  # the diagnosis is an aid; an answer it cannot read keeps its verdict
@@ -152,35 +201,41 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
         return result("result-mismatch", "the question cannot be answered from the data; the answer should decline")
     if _declined(answer):
         return result("result-mismatch", "the answer declined a question that has an answer")
-    golds, gold_failure = _gold_results(question, warehouse)
+    golds, gold_failure = _gold_results(question, warehouse, as_of, question_options)
     if not golds:
         return result("gold-error", f"no gold query gave a result: {gold_failure}")
+    answer_sql = None
     if answer.get("result") is not None:
         given = answer["result"]
         got = ResultTable.of(given.get("columns", []), given.get("rows", []))
     else:
+        answer_sql = answer_sql_for(str(answer["sql"]), warehouse, as_of, question_options)
         try:
-            got = warehouse.execute(str(answer["sql"]))
+            got = warehouse.execute(answer_sql)
         except ExecutionError as failure:
             verdict = {"refused": "refused", "timeout": "timeout"}.get(failure.kind, "answer-error")
             return result(verdict, failure.reason)
-    question_options = question.compare_options(options)
     best: tuple[Comparison, str] | None = None
     matching: list[tuple[str, Comparison, bool]] = []
     for sql, gold in golds:
-        ordered = sql != EXPECTED and has_top_level_order_by(sql, question.dialect or warehouse.dialect)
-        comparison = compare_results(gold, got, question_options, gold_ordered=ordered)
+        ordered = sql != EXPECTED and gold_is_ordered(
+            question_options, sql, has_top_level_order_by(sql, question.dialect or warehouse.dialect))
+        executed = sql if sql == EXPECTED else gold_sql_for(sql, question, warehouse, as_of, question_options)
+        comparison = _compared(gold, got, executed, question_options, ordered, warehouse)
         if comparison.passed:
             matching.append((sql, comparison, ordered))
         elif best is None or (comparison.row_f1, comparison.column_overlap) > (best[0].row_f1,
                                                                                best[0].column_overlap):
             best = (comparison, sql)
-    if matching and test_suite and answer.get("sql") and matching[0][0] != EXPECTED:
+    databases = suite.databases_for(question.id) if suite is not None else []
+    if matching and databases and answer_sql is not None and matching[0][0] != EXPECTED:
         why = ""
-        for sql, comparison, ordered in matching:  # any gold alternative that holds on every copy will do
-            problem = _perturbed_failure(question, sql, str(answer["sql"]), warehouse, question_options, ordered)
+        for sql, comparison, ordered in matching:  # any gold alternative that holds on every database will do
+            executed = gold_sql_for(sql, question, warehouse, as_of, question_options)
+            problem = _suite_failure(executed, answer_sql, databases, warehouse, question_options, ordered)
             if problem is None:
-                return result("pass", comparison.reason + ", also on perturbed copies", comparison, sql)
+                return result("pass", f"{comparison.reason}, also on the {len(databases)} database(s) of the "
+                              "test suite", comparison, sql)
             why = why or problem
         return result("result-mismatch", why, matching[0][1], matching[0][0])
     if matching:
@@ -189,58 +244,34 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
     return result("result-mismatch", best[0].reason, best[0], best[1])
 
 
-def _only_tied_rows_moved(expected: ResultTable, got: ResultTable, gold_sql: str, options: CompareOptions,
-                          warehouse: Warehouse) -> bool:
-    """Whether an ordered mismatch is only rows the gold's ORDER BY leaves tied (their order is arbitrary)."""
-    unordered = options.model_copy(update={"order": "unordered"})
-    if not compare_results(expected, got, unordered).passed:
-        return False
-    try:
-        keyed = order_key_query(gold_sql, warehouse.dialect)
-        if keyed is None:
-            return False
-        rows = warehouse.execute_fresh(keyed[0]).rows
-    except (ExecutionError, SqlglotError):
-        return False
-    keys = [row[keyed[1]:] for row in rows]
-    return len(set(keys)) < len(keys)
-
-
-def _perturbed_failure(question: GoldenQuestion, gold_sql: str, answer_sql: str, warehouse: Warehouse,
-                       options: CompareOptions, ordered: bool) -> str | None:
-    """Why the answer differs from the gold on a perturbed copy of the database, or None when it never does."""
-    gold = gold_sql_for(gold_sql, question, warehouse)
-    with scratch_folder() as folder:
-        copies = perturbed_databases(duckdb_path(warehouse.url), [gold, answer_sql], warehouse.dialect, folder,
-                                     seed=int(hashlib.sha256(question.id.encode()).hexdigest()[:6], 16))
-        for copy in copies:
-            perturbed = Warehouse(f"duckdb:///{copy.path}", "duckdb", warehouse.timeout_s)
-            try:
-                expected = perturbed.execute_fresh(gold)
-            except ExecutionError:
-                perturbed.close_all()
-                continue  # the gold cannot be judged on this copy
-            try:
-                got = perturbed.execute_fresh(answer_sql)
-            except ExecutionError as failure:
-                perturbed.close_all()
-                return f"fails on a perturbed copy ({copy.description}): {failure.reason}"
-            perturbed.close_all()
-            comparison = compare_results(expected, got, options, gold_ordered=ordered)
-            if not comparison.passed and ordered and _only_tied_rows_moved(expected, got, gold, options, perturbed):
-                continue
-            if not comparison.passed:
-                return f"differs from the gold on a perturbed copy ({copy.description}): {comparison.reason}"
+def _suite_failure(gold_sql: str, answer_sql: str, databases: Sequence[Any], warehouse: Warehouse,
+                   options: CompareOptions, ordered: bool) -> str | None:
+    """Why the answer differs from the gold on a database of the question's test suite, or None."""
+    for number, path in enumerate(databases, start=1):
+        database = Warehouse(f"duckdb:///{path}", "duckdb", warehouse.timeout_s, limits=warehouse.limits)
+        try:
+            expected = database.execute(gold_sql)
+        except ExecutionError:
+            continue  # the gold cannot be judged on this database
+        where = f"test-suite database {number} of {len(databases)} ({Path(path).stem})"
+        try:
+            got = database.execute(answer_sql)
+        except ExecutionError as failure:
+            return f"fails on {where}: {failure.reason}"
+        comparison = _compared(expected, got, gold_sql, options, ordered, database)
+        if not comparison.passed:
+            return f"differs from the gold on {where}: {comparison.reason}"
     return None
 
 
 def _judged(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse: Warehouse,
-            options: CompareOptions, test_suite: bool, context: ContextLayer | str) -> QuestionResult:
+            options: CompareOptions, suite: Suite | None, as_of: datetime | None,
+            context: ContextLayer | str) -> QuestionResult:
     """``judge`` with the context gaps behind a wrong answer; whatever fails while judging one answer is that
     question's ``answer-error`` (with the reason), never the run's failure."""
     started = time.monotonic()
     try:
-        outcome = judge(question, answer, warehouse, options, test_suite)
+        outcome = judge(question, answer, warehouse, options, suite, as_of)
     except Exception as error:  # a parser, the diagnosis or the comparison failing on one hostile answer
         sql = answer.get("sql") if isinstance(answer, Mapping) else None
         return QuestionResult(question.id, "answer-error",
@@ -250,7 +281,8 @@ def _judged(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehous
     if isinstance(context, ContextLayer) and outcome.verdict == "result-mismatch" and outcome.sql:
         try:
             used = outcome.gold_sql
-            gold = gold_sql_for(used, question, warehouse) if used is not None and used != EXPECTED else None
+            gold = (gold_sql_for(used, question, warehouse, as_of) if used is not None and used != EXPECTED
+                    else None)
             gaps = answer_gaps(outcome.sql, gold, context, warehouse.dialect, question.metrics)
         except (SqlglotError, RecursionError, ValueError, TypeError):
             gaps = []  # the context diagnosis is an aid: the verdict stands without it
@@ -275,19 +307,27 @@ def evaluate(
     questions: Sequence[GoldenQuestion], answers: Mapping[str, Mapping[str, Any]] | None, warehouse: Warehouse,
     options: CompareOptions | None = None, *, agent: Agent | None = None, context: ContextLayer | str = "",
     agent_timeout_s: float = 60.0, concurrency: int = 4, on_progress: Callable[[int, int], None] | None = None,
-    test_suite: bool = False, budget_s: float | None = None,
+    test_suite: bool = False, budget_s: float | None = None, as_of: datetime | None = None,
+    suites: Path | None = None, on_suite_progress: Callable[[int, int], None] | None = None,
 ) -> EvalRun:
     """Judge every question (in parallel, at most ``concurrency`` at once); results in question order.
 
     The answers are given, or asked of ``agent`` (with ``context``, the rendered context layer) one question
     at a time; an agent that fails on a question fails that question only. Once ``budget_s`` seconds are spent,
     the questions not yet started are ``timeout`` (a push of slow answers cannot hold a server for long).
+    ``CURRENT_DATE`` and ``now()`` mean ``as_of`` in gold and answers (default: :func:`warehouse_instant`).
+    ``test_suite`` also judges each answer on its question's distilled test suite (:mod:`.suite`), read from
+    or built into the folder ``suites`` (a temporary folder when None).
     """
     if (answers is None) == (agent is None):
         raise ParameterError("give either answers or an agent")
     if test_suite and warehouse.dialect != "duckdb":
-        raise ParameterError("test-suite mode needs a DuckDB warehouse (it judges on perturbed copies of the file)")
+        raise ParameterError("test-suite mode needs a DuckDB warehouse (its suite databases are DuckDB files "
+                             "fuzzed from the warehouse file)")
     options = options or CompareOptions()
+    as_of = as_of or warehouse_instant(warehouse)
+    suite = (load_or_build(questions, warehouse.duckdb_file(), warehouse.fingerprint, suites, as_of, options,
+                           limits=warehouse.limits, on_progress=on_suite_progress) if test_suite else None)
     started_at, started = datetime.now(UTC), time.monotonic()
     done = 0
 
@@ -301,7 +341,7 @@ def evaluate(
             answer: Mapping[str, Any] | None = ask(agent, question, context, agent_timeout_s)
         else:
             answer = answers.get(question.id) if answers is not None else None
-        outcome = _judged(question, answer, warehouse, options, test_suite, context)
+        outcome = _judged(question, answer, warehouse, options, suite, as_of, context)
         done += 1
         if on_progress:
             on_progress(done, len(questions))
@@ -312,4 +352,14 @@ def evaluate(
     digest = hashlib.sha256(json.dumps([started_at.isoformat(), [r.to_dict() for r in results]], sort_keys=True,
                                        default=str).encode())  # two equal runs in one second get two ids
     run_id = f"{started_at:%Y%m%dT%H%M%S}-{digest.hexdigest()[:8]}"
-    return EvalRun(run_id, results, started_at, time.monotonic() - started, options)
+    return EvalRun(run_id, results, started_at, time.monotonic() - started, options, as_of,
+                   suite.key if suite is not None else None)
+
+
+def warehouse_instant(warehouse: Warehouse) -> datetime:
+    """The default frozen clock: when a DuckDB warehouse file was last written (its load), else now; naive UTC,
+    to the second."""
+    if warehouse.dialect == "duckdb":
+        written = Path(warehouse.duckdb_file()).stat().st_mtime
+        return datetime.fromtimestamp(int(written), UTC).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)

@@ -41,7 +41,8 @@ def insert_run(connection: Connection, run: EvalRun, *, agent: str, golden_file:
     connection.execute(insert(t.eval_runs).values(
         run_id=run.run_id, started_at=run.started_at.replace(tzinfo=None), agent=agent, golden_file=golden_file,
         golden_hash=golden_hash, context_hash=context_hash, warehouse=warehouse, options=run.options.model_dump(),
-        questions=summary["questions"], passed=summary["passed"], seconds=run.seconds))
+        questions=summary["questions"], passed=summary["passed"], seconds=run.seconds, as_of=run.as_of,
+        test_suite=run.suite))
     rows = [{"run_id": run.run_id, "question_id": r.id, "verdict": r.verdict, "reason": r.reason, "sql": r.sql,
              "gold_sql": r.gold_sql, "column_overlap": r.column_overlap, "row_f1": r.row_f1, "seconds": r.seconds,
              "tags": r.tags, "differences": r.differences} for r in run.results]

@@ -143,6 +143,31 @@ class SandboxPool:
         self._give_back(worker)
         return reply
 
+    def run_batch(self, path: str, sqls: list[str], timeout_s: float, limits: SandboxLimits) -> list[tuple[Any, ...]]:
+        """``run`` for several queries on one database in one round trip (each with its own time limit): what
+        building a test suite needs, hundreds of small queries. When the batch as a whole does not answer in
+        time, or its worker dies, every query of it gets that failure."""
+        if not sqls:
+            return []
+        path = os.path.realpath(path)
+        request = {"op": "batch", "path": path, "sqls": sqls, "timeout_s": timeout_s, "max_rows": limits.max_rows,
+                   "settings": limits.engine_settings()}
+        worker = self._take(path, deadline=time.monotonic() + STARTUP_S + timeout_s)
+        worker.paths.add(path)
+        try:
+            reply = worker.ask(request, timeout_s * len(sqls) + GRACE_S)
+        except BaseException:
+            self._discard(worker)
+            raise
+        if reply[0] in (_LATE, _DIED):
+            how = "did not answer in time" if reply[0] == _LATE else f"crashed ({worker.died_how()})"
+            self._discard(worker)
+            return [("error", "timeout" if reply[0] == _LATE else "error", f"the batch's sandbox {how}")] * len(sqls)
+        self._give_back(worker)
+        if reply[0] != "ok":
+            return [reply] * len(sqls)
+        return list(reply[1])
+
     def release(self, path: str) -> None:
         """Every worker closes the database at ``path`` (so another process may write to the file): the idle
         ones now, a busy one as soon as its query ends."""

@@ -196,6 +196,8 @@ def main() -> None:
                 elif request["op"] == "release":
                     databases.release(request["path"])
                     reply = ("ok",)
+                elif request["op"] == "batch":
+                    reply = ("ok", [run_query(databases, {**request, "sql": sql}) for sql in request["sqls"]])
                 else:
                     reply = run_query(databases, request)
             except (Exception, MemoryError) as error:  # any failure of one request is that request's answer

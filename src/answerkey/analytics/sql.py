@@ -7,6 +7,7 @@ import re
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import DialectType
 from sqlglot.errors import ParseError, SqlglotError
 
 from answerkey.analytics.sandbox_policy import forbidden_in_tree
@@ -19,6 +20,7 @@ __all__ = [
     "parse_one",
     "refusal",
     "split_statements",
+    "unparseable",
 ]
 
 _WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable,
@@ -28,7 +30,7 @@ MAX_ALTERNATIVES = 64
 """Expansions of ``{a, b}`` column alternatives kept per query (the rest are dropped with the largest sets)."""
 
 
-def parse_one(sql: str, dialect: str | None = None) -> exp.Expr:
+def parse_one(sql: str, dialect: DialectType = None) -> exp.Expr:
     """One statement parsed; a ``ParseError`` says why it is not SQL."""
     statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     if len(statements) != 1:
@@ -47,19 +49,40 @@ def has_top_level_order_by(sql: str, dialect: str | None = None) -> bool:
     return isinstance(tree, exp.Query) and tree.args.get("order") is not None
 
 
+def unparseable(sql: str, dialect: str | None = None) -> str | None:
+    """Why no parser reads ``sql`` (``not parseable SQL: <the parser's message>``), or None when it parses.
+
+    Text that does not parse is never executed, but it is the answer's error, not a refusal: the answer tried to
+    read and failed, it did not try to do what it may not (see :func:`refusal`).
+    """
+    parsed = _parsed(sql, dialect)
+    return parsed if isinstance(parsed, str) else None
+
+
+def _parsed(sql: str, dialect: str | None) -> list[exp.Expr] | str:
+    """The statements of ``sql``, or why it does not parse."""
+    try:
+        return [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except SqlglotError as error:
+        return f"{_UNPARSEABLE}: {first_line(error)}"
+    except RecursionError:
+        return f"{_UNPARSEABLE}: nested too deeply"
+
+
+_UNPARSEABLE = "not parseable SQL"
+
+
 def refusal(sql: str, dialect: str | None = None) -> str | None:
-    """Why ``sql`` must not be executed on a warehouse (it writes, runs DDL, is not one query, or calls what the
-    sandbox policy denies), or None. Text no parser can read is refused here, never raised."""
+    """Why ``sql`` must not be executed on a warehouse, or None: a NUL character or a ``U&"..."`` identifier
+    (whatever it parses to), text that does not parse (the reason :func:`unparseable` gives), or a statement
+    that writes, runs DDL, is not one query, or calls what the sandbox policy denies. Never raises."""
     if "\x00" in sql:
         return "a NUL character in the SQL"
     if re.search(r'u&"', sql, re.IGNORECASE):
         return 'a U&"..." identifier: write names plainly'  # escapes could spell a denied name
-    try:
-        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-    except SqlglotError as error:
-        return f"not parseable SQL: {first_line(error)}"
-    except RecursionError:
-        return "not parseable SQL: nested too deeply"
+    statements = _parsed(sql, dialect)
+    if isinstance(statements, str):
+        return statements
     if not statements:
         return "empty SQL"
     if len(statements) > 1:
@@ -73,8 +96,7 @@ def refusal(sql: str, dialect: str | None = None) -> str | None:
             return f"{statement.key.upper()} statement: answers may only read"
         return forbidden_in_tree(statement, dialect)
     except RecursionError:
-        return "not parseable SQL: nested too deeply"
-
+        return "nested too deeply to check: answers may nest less"
 
 
 def split_statements(text: str) -> list[str]:
@@ -135,25 +157,56 @@ def expand_alternatives(sql: str) -> list[str]:
 _KEY = "__answerkey_order_key_{}"
 
 
-def order_key_query(sql: str, dialect: str | None, extra_rows: bool = False) -> tuple[str, int, int | None] | None:
-    """The query with its ORDER BY expressions appended as columns, and its LIMIT raised by one (so the row
-    after the cut is visible), or None when that cannot be done without changing the query's meaning."""
+def order_key_query(sql: str, dialect: str | None, extra_rows: bool = False, *,
+                    unlimited: bool = False) -> tuple[str, int, int | None] | None:
+    """The query with its ORDER BY keys appended as columns, its width before them and its LIMIT; or None when
+    that cannot be done without changing the query's meaning (DISTINCT, ``*``, a LIMIT that is not a number).
+
+    A key given by position (``ORDER BY 2``) or by a select alias is appended as the expression it stands for.
+    ``extra_rows`` raises the LIMIT by one (the row after the cut shows whether the cut splits a tie);
+    ``unlimited`` drops it (every row comes back with its key; an OFFSET stays, so the first ``limit`` rows are
+    still the ones the query returns).
+    """
     tree = parse_one(sql, dialect)
     if not isinstance(tree, exp.Select) or tree.args.get("distinct") or not tree.args.get("order"):
         return None
-    order = tree.args["order"].expressions
+    if any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+           for e in tree.expressions):
+        return None
     width = len(tree.expressions)
-    if any(isinstance(e, exp.Star) for e in tree.expressions):
+    keys = [_order_key(ordered.this, tree.expressions) for ordered in tree.args["order"].expressions]
+    if any(key is None for key in keys):
         return None
     keyed = tree.copy()
-    for index, ordered in enumerate(order):
-        keyed.select(exp.alias_(ordered.this.copy(), _KEY.format(index)), copy=False)
+    for index, key in enumerate(keys):
+        assert key is not None
+        keyed.select(exp.alias_(key, _KEY.format(index)), copy=False)
     limit = None
     if keyed.args.get("limit") is not None:
         value = keyed.args["limit"].expression
         if not isinstance(value, exp.Literal) or not value.is_int:
             return None
         limit = int(value.this)
-        if extra_rows:
+        if unlimited:
+            keyed.set("limit", None)
+        elif extra_rows:
             keyed.limit(limit + 1, copy=False)
     return keyed.sql(dialect=dialect), width, limit
+
+
+def _order_key(key: exp.Expr, outputs: list[exp.Expr]) -> exp.Expr | None:
+    """An ORDER BY key as an expression to select: a position is the output at that position, an output's
+    alias (alone or inside the key) is that output's expression; None for a position out of range."""
+    if isinstance(key, exp.Literal) and key.is_int:
+        position = int(key.this)
+        return outputs[position - 1].unalias().copy() if 0 < position <= len(outputs) else None
+    aliases = {e.alias.lower(): e.unalias() for e in outputs if isinstance(e, exp.Alias)}
+    key = key.copy()
+    own = [node for node in key.walk(prune=lambda n: isinstance(n, exp.Query | exp.Subquery))
+           if isinstance(node, exp.Column) and not node.table and node.name.lower() in aliases]
+    for column in own:  # a subquery's columns are its own, whatever their names
+        replacement = aliases[column.name.lower()].copy()
+        if column is key:
+            return replacement
+        column.replace(replacement)
+    return key

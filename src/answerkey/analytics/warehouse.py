@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError
 
 from answerkey.analytics.compare import ResultTable
 from answerkey.analytics.sandbox import SandboxLimits, pool
-from answerkey.analytics.sql import refusal
+from answerkey.analytics.sql import refusal, unparseable
 from answerkey.errors import AnswerkeyError, ParameterError
 from answerkey.excerpt import first_line
 
@@ -84,6 +84,12 @@ class Warehouse:
             raise outcome
         return outcome
 
+    def duckdb_file(self) -> str:
+        """The file behind a DuckDB warehouse (what test suites are fuzzed from)."""
+        if self.dialect != "duckdb":
+            raise ParameterError(f"{shown_url(self.url)} is not a DuckDB file")
+        return self._duckdb_path()
+
     def close_all(self) -> None:
         """Let go of the database: the sandbox workers close the DuckDB file, so it may be written again."""
         if self.dialect == "duckdb":
@@ -92,11 +98,12 @@ class Warehouse:
     # -- internals ------------------------------------------------------------------------------------------
 
     def _run(self, sql: str) -> ResultTable | ExecutionError:
-        """One query's result or failure; nothing it does raises anything else."""
+        """One query's result or failure; nothing it does raises anything else. Nothing the checks stop is
+        executed: text no parser reads is an ``error`` (with the parser's message), the rest ``refused``."""
         try:
             why = refusal(sql, self.dialect)
             if why is not None:
-                return ExecutionError("refused", why)
+                return ExecutionError("error" if why == unparseable(sql, self.dialect) else "refused", why)
             if self.dialect == "duckdb":
                 return self._run_duckdb(sql)
             if self.dialect == "postgres":
@@ -105,7 +112,7 @@ class Warehouse:
         except ExecutionError as failure:
             return failure
         except RecursionError:
-            return ExecutionError("refused", "not parseable SQL: nested too deeply")
+            return ExecutionError("error", "not parseable SQL: nested too deeply")
         except Exception as error:  # any other failure of one query is that query's error, never the run's
             return ExecutionError("error", f"{type(error).__name__}: {first_line(error)}")
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -15,7 +15,11 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from answerkey.findings import Finding
 from answerkey.project import Workspace
 
-__all__ = ["State", "console", "err_console", "print_findings", "print_json", "progress_bar"]
+if TYPE_CHECKING:
+    from answerkey.analytics.sandbox import SandboxLimits
+
+__all__ = ["State", "console", "err_console", "limits_of", "print_findings", "print_json", "progress_bar",
+           "suites_folder"]
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
@@ -63,3 +67,26 @@ def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[i
             progress.update(task, completed=done, total=total)
 
         yield update
+
+
+def limits_of(state: State) -> SandboxLimits:
+    """The sandbox limits of the workspace's ``[eval]`` section, or the defaults outside a workspace."""
+    from answerkey.analytics.sandbox import SandboxLimits
+    from answerkey.config import find_workspace, load_config
+    from answerkey.errors import WorkspaceError
+
+    try:
+        return SandboxLimits.of(load_config(find_workspace(state.workspace_dir)).eval)
+    except WorkspaceError:
+        return SandboxLimits()
+
+
+def suites_folder(state: State) -> Path | None:
+    """Where the workspace keeps distilled test suites (``.answerkey/suites``), or None outside a workspace."""
+    from answerkey.config import STORE_DIR, find_workspace
+    from answerkey.errors import WorkspaceError
+
+    try:
+        return find_workspace(state.workspace_dir) / STORE_DIR / "suites"
+    except WorkspaceError:
+        return None

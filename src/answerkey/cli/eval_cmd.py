@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from answerkey.cli.common import State, console, err_console, print_json, progress_bar
+from answerkey.cli.common import State, console, err_console, limits_of, print_json, progress_bar, suites_folder
 
 if TYPE_CHECKING:
     from answerkey.analytics.context import ContextLayer
-    from answerkey.analytics.sandbox import SandboxLimits
 
 __all__ = ["register"]
 
@@ -37,14 +36,19 @@ def eval_command(
                                                    "or py:module:function; asked each question.")] = None,
     agent_timeout: Annotated[float, typer.Option(help="Seconds the agent may take per question.")] = 60.0,
     agent_version: Annotated[str | None, typer.Option(help="The agent's version, recorded with the run.")] = None,
-    preset: Annotated[str, typer.Option(help="default, spider, bird, spider2 or strict.")] = "default",
+    preset: Annotated[str, typer.Option(help="default, spider, spider-official, bird, spider2 or strict.")] = "default",
     timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
     concurrency: Annotated[int, typer.Option(help="Questions judged at once.")] = 4,
     context: Annotated[Path | None, typer.Option("--context", help="The context folder given to the agent "
                                                                    "(default: the workspace's context/, if any).")]
     = None,
-    test_suite: Annotated[bool, typer.Option("--test-suite", help="Also judge on perturbed copies of the "
-                                                                   "database (DuckDB), against lucky passes.")] = False,
+    test_suite: Annotated[bool, typer.Option("--test-suite", help="Also judge on each question's distilled test "
+                                             "suite: small databases fuzzed from the warehouse (DuckDB) that tell "
+                                             "the gold from its near misses (built once, kept in the "
+                                             "workspace).")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The instant CURRENT_DATE and now() mean in gold "
+                                              "and answers (YYYY-MM-DD or ISO 8601; default: when a DuckDB "
+                                              "warehouse file was last written, else now).")] = None,
     allow_superuser: Annotated[bool, typer.Option("--allow-superuser", help="Evaluate even when the PostgreSQL "
                                                   "warehouse URL connects as a superuser.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -54,6 +58,7 @@ def eval_command(
     if ctx.invoked_subcommand is not None:
         return
     from answerkey.analytics.agents import agent_from_spec
+    from answerkey.analytics.clock import parse_as_of
     from answerkey.analytics.compare import PRESETS
     from answerkey.analytics.evaluation import evaluate
     from answerkey.analytics.golden import load_golden, read_answers
@@ -73,11 +78,12 @@ def eval_command(
     chosen = agent_from_spec(agent) if agent is not None else None
     layer = _context_layer(ctx.obj, context)
     with progress_bar("judging", enabled=not as_json) as on_progress:
-        run = evaluate(questions, given, open_warehouse(warehouse, timeout, _limits(ctx.obj)), PRESETS[preset],
+        run = evaluate(questions, given, open_warehouse(warehouse, timeout, limits_of(ctx.obj)), PRESETS[preset],
                        agent=chosen,
                        context=layer if layer is not None else "",
                        agent_timeout_s=agent_timeout, concurrency=concurrency, on_progress=on_progress,
-                       test_suite=test_suite)
+                       test_suite=test_suite, as_of=parse_as_of(as_of) if as_of else None,
+                       suites=suites_folder(ctx.obj), on_suite_progress=on_progress)
     described = (agent if agent else f"answers:{answers}") + (f" @ {agent_version}" if agent_version else "")
     recorded = _record(ctx.obj, run, described, golden, warehouse,
                        layer.content_hash() if layer is not None and agent else None)
@@ -193,15 +199,3 @@ def compare_command(
         table.add_row(change.question_id, change.before or "-", change.after or "-", change.direction, change.reason)
     if table.row_count:
         console.print(table)
-
-
-def _limits(state: State) -> SandboxLimits:
-    """The sandbox limits of the workspace's ``[eval]`` section, or the defaults outside a workspace."""
-    from answerkey.analytics.sandbox import SandboxLimits
-    from answerkey.config import find_workspace, load_config
-    from answerkey.errors import WorkspaceError
-
-    try:
-        return SandboxLimits.of(load_config(find_workspace(state.workspace_dir)).eval)
-    except WorkspaceError:
-        return SandboxLimits()

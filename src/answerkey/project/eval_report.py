@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.compare import CompareOptions, ResultTable
 from answerkey.analytics.concealment import conceal_result
-from answerkey.analytics.evaluation import EXPECTED, EvalRun, QuestionResult, gold_sql_for
+from answerkey.analytics.evaluation import EXPECTED, EvalRun, QuestionResult, answer_sql_for, gold_sql_for
 from answerkey.analytics.golden import GoldenQuestion, load_golden
 from answerkey.analytics.runs import file_sha256, load_run
 from answerkey.analytics.sandbox import SandboxLimits
@@ -47,7 +48,8 @@ def eval_report(workspace: Workspace, run_id: str) -> EvalReport:
     run, results = load_run(workspace, run_id)
     stored = EvalRun(run_id, [_question_result(row) for row in results.to_dict(orient="records")],
                      run["started_at"], float(run["seconds"] or 0.0),
-                     CompareOptions.model_validate(run["options"] or {}))
+                     CompareOptions.model_validate(run["options"] or {}), _instant(run.get("as_of")),
+                     run.get("test_suite"))
     questions, note = _golden_questions(run, workspace.root)
     return EvalReport(run, results, stored.summary(), questions, note)
 
@@ -115,9 +117,12 @@ def question_results(workspace: Workspace, run_id: str, question_id: str, *, max
         why = f"the run's warehouse cannot be opened: {exc}"
         return QuestionResults(run, row, question, hidden or Side(row["gold_sql"], error=why),
                                Side(row["sql"], error=why))
+    as_of = _instant(run.get("as_of"))  # the run's frozen clock: the same rows as when it was judged
+    options = CompareOptions.model_validate(run["options"] or {})
     try:
-        gold = hidden or _gold_side(row["gold_sql"], question, warehouse, max_rows)
-        answer = _side(row["sql"], warehouse, max_rows) if row["sql"] else Side(
+        gold = hidden or _gold_side(row["gold_sql"], question, warehouse, max_rows, as_of)
+        answer = _side(answer_sql_for(row["sql"], warehouse, as_of, options), warehouse, max_rows,
+                       shown=row["sql"]) if row["sql"] else Side(
             None, error="the answer gave no SQL (a result or a refusal)")
     finally:
         warehouse.close_all()
@@ -140,7 +145,17 @@ def _warehouse_url(url: str, root: Path) -> str:
     return url
 
 
-def _gold_side(sql: str | None, question: GoldenQuestion | None, warehouse: Any, max_rows: int) -> Side:
+def _instant(value: Any) -> datetime | None:
+    """A stored instant (a datetime, or text from some drivers) as a datetime; None when the run has none."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _gold_side(sql: str | None, question: GoldenQuestion | None, warehouse: Any, max_rows: int,
+               as_of: datetime | None = None) -> Side:
     if sql == EXPECTED:
         if question is not None and question.expected is not None:
             table = ResultTable.of(question.expected["columns"], question.expected["rows"])
@@ -151,7 +166,7 @@ def _gold_side(sql: str | None, question: GoldenQuestion | None, warehouse: Any,
     executed = sql
     if question is not None:
         with contextlib.suppress(SqlglotError, RecursionError):
-            executed = gold_sql_for(sql, question, warehouse)
+            executed = gold_sql_for(sql, question, warehouse, as_of)
     return _side(executed, warehouse, max_rows, shown=sql)
 
 

@@ -15,7 +15,7 @@ from answerkey.store import writes
 __all__ = ["HEAD_REVISION", "create_store_engine", "current_revision", "migrate", "open_engine"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 """The newest migration. Checked without importing Alembic, so opening an up-to-date store stays cheap;
 a test pins it to the head of ``migrations/versions``."""
 

@@ -178,6 +178,8 @@ eval_runs = Table(
     Column("questions", Integer, nullable=False),
     Column("passed", Integer, nullable=False),
     Column("seconds", Float, nullable=False),
+    Column("as_of", DateTime, comment="the instant CURRENT_DATE and now() meant in gold and answers"),
+    Column("test_suite", String(64), comment="the key of the distilled test suite also judged on"),
 )
 
 eval_results = Table(

@@ -78,7 +78,7 @@ class PushedAnswers(BaseModel):
                         description="The golden set: a path inside the workspace folder, relative to it.")
     warehouse: str = Field(default="warehouse.duckdb", min_length=1, max_length=1_000,
                            description="The DuckDB warehouse: a path inside the workspace folder, relative to it.")
-    preset: Literal["default", "spider", "bird", "spider2", "strict"] = "default"
+    preset: Literal["default", "spider", "spider-official", "bird", "spider2", "strict"] = "default"
 
 
 class FeedbackRow(BaseModel):

@@ -1,4 +1,5 @@
-"""Test-suite mode: judge an answer on perturbed copies of the database too, so that a pass is not luck.
+"""The perturbation baseline that distilled test suites replaced, kept for ``bench_test_suite.py`` to compare with:
+judge an answer on perturbed copies of the database too.
 
 On the real data, ``amount > 100`` and ``amount >= 100`` agree when no row holds exactly 100, and a filter left
 out changes nothing when no row fails it. Each question's queries are read with sqlglot for the literals they
