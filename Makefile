@@ -37,6 +37,8 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_agreement.py
 	$(PY) benchmarks/bench_consensus.py
 	$(PY) benchmarks/bench_eval.py
+	$(PY) benchmarks/bench_test_suite.py
+	$(PY) benchmarks/bench_wrong_right.py
 	$(PY) benchmarks/bench_label_errors.py
 	$(PY) benchmarks/bench_label_issues.py
 	$(PY) benchmarks/bench_contamination.py

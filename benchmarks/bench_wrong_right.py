@@ -43,6 +43,7 @@ PAIRS = Path(__file__).resolve().parent / "data" / "instruct_basic_pairs.yaml"
 MODES: list[tuple[str, str, bool]] = [
     ("default", "default", False),
     ("spider", "spider", False),
+    ("spider-official", "spider-official", False),
     ("bird", "bird", False),
     ("default --test-suite", "default", True),
 ]

@@ -16,13 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from answerkey.analytics.official import text_sorted_rows_agree
-from answerkey.errors import ParameterError
+from answerkey.analytics.compare_python import python_cell, quick_rejection
+
+if TYPE_CHECKING:  # compare_ties builds on this module's helpers, so it is imported where ties are compared
+    from answerkey.analytics.compare_ties import TieRows
 
 __all__ = [
     "PRESETS", "CompareOptions", "Comparison", "ResultTable", "Ties", "compare_results", "gold_is_ordered", "normalise",
@@ -150,7 +152,8 @@ def normalise(value: Any, options: CompareOptions) -> Cell:
     if value is None:
         return (0, None)
     if options.equality == "python":
-        return _python_cell(value, options)
+        cell = python_cell(value)
+        return (2, _folded(cell[1], options)) if cell[0] == 2 else cell
     if isinstance(value, bool | np.bool_):
         return (1, float(value))
     if isinstance(value, int | float | Decimal | np.integer | np.floating):
@@ -180,31 +183,6 @@ def _folded(text: str, options: CompareOptions) -> str:
     return text
 
 
-def _python_cell(value: Any, options: CompareOptions) -> Cell:
-    """A value kept as the driver returned it, so that cells are equal exactly when Python's ``==`` says so
-    (numbers of any type by value; anything else only within its own type, aware timestamps by instant)."""
-    if isinstance(value, np.datetime64):
-        value = value.astype("datetime64[us]").item()
-    elif isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool | int | float | Decimal):
-        is_nan = value.is_nan() if isinstance(value, Decimal) else isinstance(value, float) and math.isnan(value)
-        return (3, None) if is_nan else (1, value)
-    if isinstance(value, str):
-        return (2, _folded(value, options))
-    if isinstance(value, bytearray | memoryview):
-        value = bytes(value)
-    kind = type(value).__name__
-    if isinstance(value, dt.datetime | dt.time) and value.tzinfo is not None:
-        kind += "+tz"
-        value = value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value
-    try:
-        hash(value)
-    except TypeError:
-        return (4, (kind, repr(value)))  # a list or a dict: equal when written alike
-    return (4, (kind, value))
-
-
 def gold_is_ordered(options: CompareOptions, gold_sql: str, top_level_order_by: bool) -> bool:
     """Whether the answer must give the gold's rows in the gold's order, as ``options.order`` decides.
 
@@ -232,7 +210,11 @@ def compare_results(
     ordered = options.order == "ordered" or (options.order in ("auto", "gold-text") and gold_ordered)
     gold_rows = [tuple(normalise(v, options) for v in row) for row in gold.rows]
     answer_rows = [tuple(normalise(v, options) for v in row) for row in answer.rows]
-    tied = _tie_rows(ties, gold, options) if ties is not None else None
+    tied: TieRows | None = None
+    if ties is not None:
+        from answerkey.analytics.compare_ties import tie_rows
+
+        tied = tie_rows(ties, gold, options)
     tied = tied if ordered else None
     overlap = _column_overlap(gold_rows, answer_rows, len(gold.columns), len(answer.columns), options)
     if not gold_rows and not answer_rows and options.empty_passes:
@@ -245,9 +227,9 @@ def compare_results(
                                              ordered, tied)
         reason = candidates + (f"; {_difference_text(difference)}" if difference else "")
         return Comparison(False, reason, overlap, _row_f1(gold_rows, answer_rows, None, options), difference)
-    if options.quick_reject and tied is None and not text_sorted_rows_agree(gold.rows, answer.rows, ordered):
-        return Comparison(False, "each row's values, sorted as text (the official Spider evaluator's quick check), "
-                          "differ", overlap, _row_f1(gold_rows, answer_rows, None, options))
+    rejection = quick_rejection(gold.rows, answer.rows, ordered) if options.quick_reject and tied is None else None
+    if rejection is not None:
+        return Comparison(False, rejection, overlap, _row_f1(gold_rows, answer_rows, None, options))
     first_difference: dict[str, Any] | None = None
     first_mapping: list[int] | None = None
     for mapping in candidates:
@@ -268,27 +250,6 @@ def compare_results(
     best_difference = first_difference
     reason = _difference_text(best_difference) if best_difference else "results differ"
     return Comparison(False, reason, overlap, f1, best_difference)
-
-
-@dataclass(frozen=True)
-class _TieRows:
-    """``Ties`` with the cut rows normalised."""
-
-    blocks: list[int]
-    pool: list[Row]
-
-
-def _tie_rows(ties: Ties, gold: ResultTable, options: CompareOptions) -> _TieRows:
-    """Check ``ties`` against the gold (once, at the boundary) and normalise its cut rows."""
-    if any(size < 1 for size in ties.blocks) or sum(ties.blocks) != len(gold.rows):
-        raise ParameterError.invalid("ties.blocks", f"positive sizes adding up to the gold's {len(gold.rows)} rows",
-                                     ties.blocks)
-    if ties.cut_pool and not ties.blocks:
-        raise ParameterError.invalid("ties.cut_pool", "empty when the gold has no rows", ties.cut_pool)
-    if any(len(row) != len(gold.columns) for row in ties.cut_pool):
-        raise ParameterError.invalid("ties.cut_pool", f"rows of the gold's {len(gold.columns)} columns",
-                                     ties.cut_pool[:3])
-    return _TieRows(list(ties.blocks), [tuple(normalise(v, options) for v in row) for row in ties.cut_pool])
 
 
 def _cells_equal(a: Cell, b: Cell, options: CompareOptions) -> bool:
@@ -336,26 +297,13 @@ def _columns_compatible(gold: list[Cell], answer: list[Cell], options: CompareOp
     return all(_cells_equal(a, b, options) for a, b in zip(gold, answer, strict=True))
 
 
-def _tied_columns_compatible(gold: list[Cell], answer: list[Cell], pool: list[Cell], last: int,
-                             options: CompareOptions) -> bool:
-    """Whether two columns could be the same when tied rows may move and the last ``last`` rows may be any of
-    the gold's last rows and the ``pool`` cut from their tie."""
-    if not pool:
-        return _columns_compatible(gold, answer, options, False)
-    if options.duplicates == "set":
-        return _sub_bag([(c,) for c in _dedupe_cells(answer)], [(c,) for c in _dedupe_cells(gold + pool)], options)
-    kept = len(gold) - last
-    return (len(gold) == len(answer) and _columns_compatible(gold[:kept], answer[:kept], options, False)
-            and _sub_bag([(c,) for c in answer[kept:]], [(c,) for c in gold[kept:] + pool], options))
-
-
 def _dedupe_cells(cells: list[Cell]) -> list[Cell]:
     return list(dict.fromkeys(cells))
 
 
 def _candidate_mappings(
     gold: ResultTable, answer: ResultTable, gold_rows: list[Row], answer_rows: list[Row], options: CompareOptions,
-    ordered: bool, tied: _TieRows | None = None,
+    ordered: bool, tied: TieRows | None = None,
 ) -> Any:
     """Answer column index per gold column to try, or the reason no mapping can exist."""
     k, m = len(gold.columns), len(answer.columns)
@@ -375,8 +323,10 @@ def _candidate_mappings(
     def compatible(i: int, j: int) -> bool:
         gold_column, answer_column = _column(gold_rows, i), _column(answer_rows, j)
         if tied is not None and options.align_rows:
-            return _tied_columns_compatible(gold_column, answer_column, _column(tied.pool, i),
-                                            tied.blocks[-1] if tied.blocks else 0, options)
+            from answerkey.analytics.compare_ties import tied_columns_compatible
+
+            return tied_columns_compatible(gold_column, answer_column, _column(tied.pool, i),
+                                           tied.blocks[-1] if tied.blocks else 0, options)
         return _columns_compatible(gold_column, answer_column, options, ordered and options.align_rows)
 
     matches = [[j for j in range(m) if compatible(i, j)] for i in range(k)]
@@ -413,23 +363,22 @@ def _assignments(compatible: list[list[int]]) -> Any:
 
 def _tables_equal(
     gold: ResultTable, gold_rows: list[Row], answer_rows: list[Row], mapping: list[int], options: CompareOptions,
-    ordered: bool, tied: _TieRows | None = None,
+    ordered: bool, tied: TieRows | None = None,
 ) -> tuple[bool, dict[str, Any] | None, str]:
     """Whether the answer's rows, in the gold's columns by ``mapping``, are the gold's; else where they differ;
     and a note on how they matched (tied rows moved)."""
     if not options.align_rows:
         return all(j >= 0 for j in mapping), None, ""
     projected = [tuple(row[j] for j in mapping) for row in answer_rows]
-    expected = gold_rows
-    blocks = tied.blocks if tied is not None else []
-    if options.duplicates == "set":
-        expected, blocks = _dedupe_blocks(expected, blocks)
-        projected = list(dict.fromkeys(projected))
-    if len(expected) != len(projected):
-        return False, {"row": None, "column": None, "gold": f"{len(expected)} rows",
-                       "answer": f"{len(projected)} rows"}, ""
     if ordered and tied is not None:
-        return _tied_tables_equal(gold, expected, projected, blocks, tied.pool, options)
+        from answerkey.analytics.compare_ties import tied_tables_equal
+
+        return tied_tables_equal(gold, gold_rows, projected, tied, options)
+    expected = gold_rows
+    if options.duplicates == "set":
+        expected, projected = list(dict.fromkeys(expected)), list(dict.fromkeys(projected))
+    if len(expected) != len(projected):
+        return False, _row_count_difference(expected, projected), ""
     if ordered:
         for index, (a, b) in enumerate(zip(expected, projected, strict=True)):
             if not _rows_equal(a, b, options):
@@ -440,54 +389,6 @@ def _tables_equal(
         return True, None, ""
     index, a, b = where
     return False, _cell_difference(gold, index, a, b, options, ordered=False), ""
-
-
-def _tied_tables_equal(
-    gold: ResultTable, expected: list[Row], projected: list[Row], blocks: list[int], pool: list[Row],
-    options: CompareOptions,
-) -> tuple[bool, dict[str, Any] | None, str]:
-    """Block by block: each run of tied gold rows as a multiset; the last one, when its LIMIT cut through a tie,
-    any rows from it and the ``pool``."""
-    moved = chosen = False
-    start = 0
-    for number, size in enumerate(blocks):
-        want, got = expected[start:start + size], projected[start:start + size]
-        tied_rows = [start + 1, start + size]
-        if number == len(blocks) - 1 and pool:
-            missing = _first_not_in(got, want + pool, options)
-            if missing is not None:
-                return False, {"row": start + missing + 1, "column": None, "gold": None,
-                               "answer": [_display(cell) for cell in got[missing]], "ordered": True,
-                               "tied_rows": tied_rows, "cut": len(pool)}, ""
-            chosen = _bag_difference(want, got, options) is not None
-            if chosen:
-                break  # the last block holds other tied rows, whatever their order
-        else:
-            where = _bag_difference(want, got, options)
-            if where is not None:
-                index, a, b = where
-                difference = _cell_difference(gold, start + index, a, b, options, ordered=True)
-                return False, {**difference, "tied_rows": tied_rows}, ""
-        moved = moved or not all(_rows_equal(a, b, options) for a, b in zip(want, got, strict=True))
-        start += size
-    notes = [text for flag, text in ((moved, "tied rows in another order"),
-                                     (chosen, "another choice of the rows tied at the LIMIT")) if flag]
-    return True, None, f" ({', '.join(notes)})" if notes else ""
-
-
-def _dedupe_blocks(rows: list[Row], blocks: list[int]) -> tuple[list[Row], list[int]]:
-    """Rows without repeats, and each block's size counting the rows it kept (possibly 0)."""
-    seen: set[Row] = set()
-    kept: list[Row] = []
-    sizes: list[int] = []
-    start = 0
-    for size in blocks:
-        fresh = list(dict.fromkeys(row for row in rows[start:start + size] if row not in seen))
-        seen.update(fresh)
-        kept.extend(fresh)
-        sizes.append(len(fresh))
-        start += size
-    return (kept, sizes) if blocks else (list(dict.fromkeys(rows)), [])
 
 
 def _bag_difference(expected: list[Row], projected: list[Row], options: CompareOptions) -> tuple[int, Row, Row] | None:
@@ -502,21 +403,8 @@ def _bag_difference(expected: list[Row], projected: list[Row], options: CompareO
     return None
 
 
-def _first_not_in(part: list[Row], pool: list[Row], options: CompareOptions) -> int | None:
-    """Index of the first row of ``part`` that ``pool`` (each row used once) cannot supply, or None."""
-    if Counter(part) <= Counter(pool):
-        return None
-    remaining = list(pool)
-    for index, row in enumerate(part):
-        match = next((i for i, candidate in enumerate(remaining) if _rows_equal(row, candidate, options)), None)
-        if match is None:
-            return index
-        del remaining[match]
-    return None
-
-
-def _sub_bag(part: list[Row], pool: list[Row], options: CompareOptions) -> bool:
-    return _first_not_in(part, pool, options) is None
+def _row_count_difference(expected: list[Row], projected: list[Row]) -> dict[str, Any]:
+    return {"row": None, "column": None, "gold": f"{len(expected)} rows", "answer": f"{len(projected)} rows"}
 
 
 def _cell_difference(gold: ResultTable, index: int, a: Row, b: Row, options: CompareOptions,

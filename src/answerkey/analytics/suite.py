@@ -48,6 +48,8 @@ BUILD_MAX_ROWS = 20_000
 """Rows a gold or mutant may return while a suite is built; more is an error (so a difference)."""
 BATCH = 64
 """Queries sent to a sandbox worker in one round trip."""
+GENERAL_TRIES = 3
+"""Large candidates tried, of each kind (with NULLs, without), to find one where a gold returns rows."""
 
 
 @dataclass(frozen=True)
@@ -179,8 +181,9 @@ class _Question:
     chosen: list[str] = field(default_factory=list)
     killed_by_suite: int = 0
     note: str = ""
-    general: bool = False
-    """Whether the suite holds a candidate with NULLs on which the gold returns rows."""
+    general: set[bool] = field(default_factory=set)
+    """For which kinds of candidate (with NULLs: True, without: False) the suite holds a large one on which the
+    gold returns rows."""
 
     def head(self) -> list[str]:
         """The gold, and the gold with its sort keys (for ties), run before the mutants on every database."""
@@ -251,15 +254,16 @@ def _round(path: str, questions: list[_Question], runner: _Runner, executor: Thr
         question.alive = [i for i in question.alive if i not in killed]
 
 
-def _general(path: str, name: str, questions: list[_Question], runner: _Runner,
+def _general(path: str, name: str, nulls: bool, questions: list[_Question], runner: _Runner,
              executor: ThreadPoolExecutor) -> None:
-    """Give every question still without one this candidate (it has NULLs) when its gold returns rows there: a
-    wrong answer no mutant stands for (``IS NOT TRUE`` for ``= FALSE``) gets a database beyond the real one."""
-    waiting = [q for q in questions if not q.note and not q.general]
+    """Give every question still without one of its kind this large candidate (with or without NULLs) when its
+    gold returns rows there: a wrong answer no mutant stands for (``IS NOT TRUE`` for ``= FALSE``, a GROUP BY
+    key too many) then meets databases beyond the real one and the killers of its mutants."""
+    waiting = [q for q in questions if not q.note and nulls not in q.general]
     results = runner.run(path, [q.gold for q in waiting], executor)
     for question, result in zip(waiting, results, strict=True):
         if result is not None and result.rows:
-            question.general = True
+            question.general.add(nulls)
             if name not in question.chosen:
                 question.chosen.append(name)
 
@@ -335,10 +339,11 @@ def build_suite(questions: Sequence[GoldenQuestion], warehouse_path: str, folder
             _round(str(path), prepared, runner, executor, name)
             if on_progress:
                 on_progress(number, steps)
-        with_nulls = sorted((s for s in shapes(candidates) if s.null_rate), key=lambda s: -s.size)
-        for shape in with_nulls[:3]:
-            _general(str(folder / f"candidate-{shape.seed:02d}.duckdb"), f"candidate-{shape.seed:02d}.duckdb",
-                     prepared, runner, executor)
+        for nulls in (False, True):  # the largest candidates of each kind where the gold returns rows
+            largest = sorted((s for s in shapes(candidates) if bool(s.null_rate) == nulls), key=lambda s: -s.size)
+            for shape in largest[:GENERAL_TRIES]:
+                name = f"candidate-{shape.seed:02d}.duckdb"
+                _general(str(folder / name), name, nulls, prepared, runner, executor)
         focused = list(executor.map(lambda item: _focused(item[1], item[0], profile, folder, runner),
                                     [(i, q) for i, q in enumerate(prepared) if q.alive and not q.note]))
         if on_progress:
