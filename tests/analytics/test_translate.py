@@ -122,10 +122,6 @@ def test_any_text_translates_or_raises_a_translation_error(text: str) -> None:
 
 # -- every defog gold --------------------------------------------------------------------------------------
 
-LOADED_WRONG = {"yelp-161": "review.month holds the text 'Month' in 4 rows: the loader wrote PostgreSQL's "
-                            "to_char(.., 'Month') as strftime(.., 'Month'), so to_date(month, 'Month') fails"}
-"""Golds that translate but do not run, because of the data they run on; pinned so a fix shows."""
-
 
 @pytest.fixture(scope="module")
 def defog_databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
@@ -156,5 +152,5 @@ def test_every_defog_gold_translates_to_duckdb_and_runs(defog_databases: dict[st
                         ran += 1
                     except (TranslationError, ExecutionError) as error:
                         failing[question.id] = str(error)
-    assert set(failing) == set(LOADED_WRONG), failing
-    assert ran == 407
+    assert not failing, failing
+    assert ran == 408

@@ -30,14 +30,15 @@ from answerkey.analytics.sql import parse_one
 from answerkey.errors import ParameterError
 from answerkey.excerpt import first_line
 
-__all__ = ["TranslationError", "add_dependent_group_columns", "postgres_template", "translate_gold"]
+__all__ = ["PostgresVerbatimTemplates", "TranslationError", "add_dependent_group_columns", "postgres_template",
+           "translate_gold", "translate_template"]
 
 
 class TranslationError(ParameterError):
     """Gold SQL that cannot be written in the warehouse's dialect as it is meant; the message names the construct."""
 
 
-class _PostgresVerbatimTemplates(Postgres):
+class PostgresVerbatimTemplates(Postgres):
     """PostgreSQL as sqlglot reads it, but with date templates kept as written (sqlglot's own mapping garbles
     patterns it does not know, e.g. ``'FMDay'`` into ``'FM%uay'``), for :func:`postgres_template` to translate."""
 
@@ -57,7 +58,7 @@ def translate_gold(sql: str, read: str | None, write: str) -> str:
         return sql
     from_postgres = read == "postgres"
     try:
-        tree = parse_one(sql, _PostgresVerbatimTemplates if from_postgres else read)
+        tree = parse_one(sql, PostgresVerbatimTemplates if from_postgres else read)
         if from_postgres:
             tree = _from_postgres(tree, write)
         return tree.sql(dialect=write, unsupported_level=ErrorLevel.RAISE)
@@ -87,7 +88,7 @@ def _from_postgres(tree: exp.Expr, write: str) -> exp.Expr:
         _duckdb_times(tree)
     for node in list(tree.find_all(exp.TimeToStr, exp.StrToDate, exp.StrToTime)):
         if isinstance(node, exp.TimeToStr | exp.StrToDate | exp.StrToTime):
-            _translate_template(node)
+            translate_template(node)
     return tree
 
 
@@ -276,7 +277,7 @@ def _pattern_piece(pattern: str, modifiers: str, parsing: bool, template: str) -
     return _NUMERIC[upper], "", 0
 
 
-def _translate_template(node: exp.TimeToStr | exp.StrToDate | exp.StrToTime) -> None:
+def translate_template(node: exp.TimeToStr | exp.StrToDate | exp.StrToTime) -> None:
     """A to_char/to_date/to_timestamp node, its template read verbatim, replaced by its strftime equivalent
     (a ``to_char`` with names PostgreSQL cases or pads as strftime does not: pieces joined with ``||``)."""
     template = node.args.get("format")
