@@ -43,7 +43,8 @@ def postgres_to_duckdb(sql: str) -> list[str]:
             if isinstance(parent, exp.ColumnConstraint) and parent.args.get("kind") is None:
                 parent.pop()
         for node in list(tree.find_all(exp.TimeToStr, exp.StrToDate, exp.StrToTime)):
-            _translate_template(node)
+            if isinstance(node, exp.TimeToStr | exp.StrToDate | exp.StrToTime):
+                _translate_template(node)
         for interval in tree.find_all(exp.Interval):
             unit = interval.args.get("unit")
             if isinstance(unit, exp.Var) and unit.name.upper() in _UNITS:
