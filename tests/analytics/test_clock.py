@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,6 +23,15 @@ CLOCK_WORDS = ("CURRENT_", "LOCALTIMESTAMP", "NOW(", "TODAY(", "GETDATE", "_TIME
 def run(sql: str) -> list[tuple[object, ...]]:
     with duckdb.connect() as connection:
         connection.execute("SET TimeZone = 'UTC'")
+        return connection.execute(sql).fetchall()
+
+
+def run_sqlite(sql: str) -> list[tuple[object, ...]]:
+    with closing(sqlite3.connect(":memory:")) as connection:
+        connection.execute("CREATE TABLE orders (id INTEGER, d TEXT, status TEXT)")
+        days = [date(2024, 3, 15) - timedelta(days=n) for n in range(0, 40, 3)]
+        connection.executemany("INSERT INTO orders VALUES (?, ?, ?)",
+                               [(n, day.isoformat(), "now" if n % 2 else "later") for n, day in enumerate(days)])
         return connection.execute(sql).fetchall()
 
 
@@ -141,3 +152,100 @@ def test_a_defog_gold_frozen_at_today_gives_the_rows_of_the_live_clock_and_anoth
     assert frozen_today == live
     assert live != [(0,)]  # the dump dates its rows from the day it is loaded: recent customers exist
     assert frozen_later == [(0,)]
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("SELECT date('now', '-7 days')", "2024-03-08"),
+    ("SELECT date('NOW')", "2024-03-15"),
+    ("SELECT datetime('now')", "2024-03-15 10:30:05"),
+    ("SELECT time('now')", "10:30:05"),
+    ("SELECT strftime('%Y-%m', 'now', '-1 month')", "2024-02"),
+    ("SELECT CAST(strftime('%Y', 'now') AS INTEGER)", 2024),
+    ("SELECT julianday('now') - julianday('2024-03-14 10:30:05')", 1.0),
+    ("SELECT unixepoch('now')", 1710498605),
+    ("SELECT unixepoch()", 1710498605),
+    ("SELECT date()", "2024-03-15"),
+    ("SELECT datetime()", "2024-03-15 10:30:05"),
+    ("SELECT strftime('%Y')", "2024"),
+    ("SELECT CURRENT_DATE", "2024-03-15"),
+    ("SELECT CURRENT_TIMESTAMP", "2024-03-15 10:30:05"),
+])
+def test_each_sqlite_clock_form_becomes_the_frozen_instant(sql: str, expected: object) -> None:
+    frozen = freeze_clock(sql, "sqlite", INSTANT)
+    assert uses_clock(sql, "sqlite")
+    assert not uses_clock(frozen, "sqlite")
+    assert "'NOW'" not in frozen.upper(), frozen
+    assert run_sqlite(frozen) == [(expected,)]
+
+
+@pytest.mark.parametrize(("gold", "answer"), [
+    ("SELECT id FROM orders WHERE d >= date(CURRENT_DATE, '-7 days') ORDER BY id",
+     "SELECT id FROM orders WHERE d >= date('now', '-7 days') ORDER BY id"),
+    ("SELECT count(*) FROM orders WHERE d >= date(CURRENT_DATE, '-20 days')",
+     "SELECT count(*) FROM orders WHERE julianday('now') - julianday(d) <= 21"),
+    ("SELECT count(*) FROM orders WHERE strftime('%Y-%m', d) = strftime('%Y-%m', CURRENT_TIMESTAMP)",
+     "SELECT count(*) FROM orders WHERE strftime('%Y-%m', d) = strftime('%Y-%m', 'now')"),
+    ("SELECT count(*) FROM orders WHERE d > datetime(CURRENT_TIMESTAMP, '-10 days')",
+     "SELECT count(*) FROM orders WHERE unixepoch(d) > unixepoch() - 10 * 86400"),
+])
+def test_in_sqlite_a_gold_on_current_date_and_an_answer_on_now_agree_once_both_are_frozen(
+        gold: str, answer: str) -> None:
+    as_of = parse_as_of("2024-03-15T10:30:05Z")
+    frozen_gold, frozen_answer = run_sqlite(freeze_clock(gold, "sqlite", as_of)), run_sqlite(
+        freeze_clock(answer, "sqlite", as_of))
+    assert frozen_gold == frozen_answer
+    later = as_of + timedelta(days=365)
+    assert run_sqlite(freeze_clock(answer, "sqlite", later)) != frozen_answer  # the frozen day decides the rows
+
+
+def test_a_sqlite_now_keeps_its_localtime_modifier_and_reads_the_instant_as_utc() -> None:
+    aware = datetime(2024, 3, 15, 12, 30, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert freeze_clock("SELECT datetime('now', 'localtime')", "sqlite", aware) == (
+        "SELECT DATETIME('2024-03-15 10:30:05', 'localtime')")
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT id FROM orders WHERE status = 'now'",
+    "SELECT 'now' AS word, upper('now') FROM orders",
+    "SELECT date(d, 'now') FROM orders",  # a modifier, not a time value: SQLite gives NULL
+    "SELECT strftime('now', d) FROM orders",  # the format: the text itself
+    "SELECT date(' now ') FROM orders",  # SQLite reads 'now' only without spaces: NULL
+])
+def test_a_sqlite_now_that_is_not_a_time_value_is_left_alone(sql: str) -> None:
+    assert freeze_clock(sql, "sqlite", INSTANT) is sql
+    assert not uses_clock(sql, "sqlite")
+
+
+def test_a_sqlite_now_kept_as_text_still_selects_the_rows_it_names() -> None:
+    sql = "SELECT count(*) FROM orders WHERE status = 'now' AND d >= date('now', '-7 days')"
+    frozen = freeze_clock(sql, "sqlite", INSTANT)
+    assert frozen == "SELECT COUNT(*) FROM orders WHERE status = 'now' AND d >= DATE('2024-03-15 10:30:05', '-7 days')"
+    assert run_sqlite(frozen) == [(1,)]
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("SELECT CURDATE()", "SELECT CAST('2024-03-15' AS DATE)"),
+    ("SELECT UNIX_TIMESTAMP()", "SELECT 1710498605"),
+    ("SELECT UNIX_TIMESTAMP() - UNIX_TIMESTAMP(created) FROM t",
+     "SELECT 1710498605 - UNIX_TIMESTAMP(created) FROM t"),
+    ("SELECT CURTIME()", "SELECT CAST('10:30:05' AS TIME)"),
+    ("SELECT SYSDATE()", "SELECT CAST('2024-03-15 10:30:05' AS DATETIME)"),
+    ("SELECT NOW(3)", "SELECT CAST('2024-03-15 10:30:05' AS DATETIME)"),
+    ("SELECT UTC_TIMESTAMP()", "SELECT CAST('2024-03-15 10:30:05' AS DATETIME)"),
+    ("SELECT UTC_TIMESTAMP", "SELECT CAST('2024-03-15 10:30:05' AS DATETIME)"),
+    ("SELECT UTC_DATE - INTERVAL 1 DAY", "SELECT CAST('2024-03-15' AS DATE) - INTERVAL '1' DAY"),
+    ("SELECT LOCALTIME", "SELECT CAST('2024-03-15 10:30:05' AS DATETIME)"),  # MySQL's LOCALTIME is NOW()
+    ("SELECT LOCALTIMESTAMP()", "SELECT CAST('2024-03-15 10:30:05' AS DATETIME)"),
+])
+def test_mysql_clock_functions_are_frozen(sql: str, expected: str) -> None:
+    assert uses_clock(sql, "mysql")
+    assert freeze_clock(sql, "mysql", INSTANT) == expected
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT UNIX_TIMESTAMP(created) FROM t",
+    "SELECT t.utc_date, `utc_time` FROM t",
+    "SELECT * FROM t WHERE status = 'now'",
+])
+def test_mysql_text_that_does_not_read_the_clock_is_left_alone(sql: str) -> None:
+    assert freeze_clock(sql, "mysql", INSTANT) is sql

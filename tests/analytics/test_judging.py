@@ -49,6 +49,13 @@ def test_a_limit_through_a_tie_accepts_any_choice_of_the_tied_rows(warehouse: Wa
     assert _verdict(warehouse, gold, "SELECT id FROM sales ORDER BY amount DESC LIMIT 3")[0] == "result-mismatch"
 
 
+def test_an_alias_shadowing_a_column_inside_an_order_key_does_not_make_rows_tied(warehouse: Warehouse) -> None:
+    # the gold sorts by the column amount times id (cy, dee); read as the alias, every row would tie at 0
+    gold = "SELECT rep, amount * 0 AS amount FROM sales ORDER BY amount * id DESC LIMIT 2"
+    wrong = "SELECT rep, 0 AS amount FROM sales WHERE id IN (1, 2) ORDER BY rep"
+    assert _verdict(warehouse, gold, wrong)[0] == "result-mismatch"
+
+
 def test_the_official_spider_preset_has_no_tie_tolerance(warehouse: Warehouse) -> None:
     gold = "SELECT id, amount FROM sales ORDER BY amount DESC"
     verdict, _ = _verdict(warehouse, gold, "SELECT id, amount FROM sales ORDER BY amount DESC, id DESC",

@@ -133,3 +133,14 @@ def test_test_suite_mode_needs_a_duckdb_warehouse() -> None:
     with pytest.raises(ParameterError, match="DuckDB warehouse"):
         evaluate([GoldenQuestion(id="q", question="?", gold_sql="SELECT 1")], {"q": {"sql": "SELECT 1"}}, other,
                  test_suite=True)
+
+
+def test_an_answer_of_rows_alone_cannot_dodge_the_suite(warehouse: Warehouse, tmp_path: Path) -> None:
+    gold = "SELECT drug_id, count(*) AS n FROM treatments WHERE dose >= 2 GROUP BY drug_id"
+    rows = warehouse.execute(gold)
+    question = GoldenQuestion(id="q", question="?", gold_sql=gold)
+    answer = {"result": {"columns": list(rows.columns), "rows": [list(r) for r in rows.rows]}}
+    assert evaluate([question], {"q": answer}, warehouse, as_of=AS_OF).results[0].verdict == "pass"
+    result = evaluate([question], {"q": answer}, warehouse, test_suite=True, as_of=AS_OF, suites=tmp_path).results[0]
+    assert result.verdict == "answer-error"
+    assert "rows only" in result.reason

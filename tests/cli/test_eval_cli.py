@@ -223,7 +223,11 @@ def test_as_of_freezes_the_clock_for_gold_and_answer_alike(setup: tuple[Path, Pa
     assert a_month_later.returncode == 1
     bad = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", warehouse, "--as-of", "soon")
     assert bad.returncode == 2
+    assert "--as-of" in bad.stderr
     assert "YYYY-MM-DD" in bad.stderr
+    plain = answerkey("eval", "--golden", golden, "--answers", answers, "--warehouse", warehouse,
+                      "--as-of", "2026-03-10")
+    assert "clock frozen at 2026-03-10T00:00:00" in plain.stdout
 
 CONTEXT_AGENT = '''
 import json, sys

@@ -1,11 +1,19 @@
 """A frozen clock: SQL whose ``CURRENT_DATE`` or ``now()`` is one fixed instant, so gold and answer see the same
-"today" and a run gives the same rows tomorrow."""
+"today" and a run gives the same rows tomorrow.
+
+The instant is naive UTC (an aware one is converted), and every clock reads it as UTC wall-clock time: SQLite's
+``'now'`` and ``CURRENT_TIMESTAMP`` are UTC already, so ``date('now', 'localtime')`` still shifts by the machine's
+zone as it would live; MySQL's ``NOW()`` becomes the UTC wall clock and ``UNIX_TIMESTAMP()`` the instant's epoch.
+"""
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, datetime
 
 from sqlglot import exp
+from sqlglot.dialects import MySQL, SQLite
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.sql import parse_one
@@ -29,6 +37,20 @@ _ANONYMOUS = {
 _SPECIAL_VALUES: dict[str, int | None] = {"now": None, "today": 0, "yesterday": -1, "tomorrow": 1}
 """PostgreSQL's special input strings (``'now'::timestamp``): the instant itself (None) or a midnight, in days
 from today."""
+_MYSQL_BARE = {"utc_date": "DATE", "utc_time": "TIME", "utc_timestamp": "TIMESTAMP"}
+"""MySQL clock functions that may be written without parentheses, which sqlglot reads as column names."""
+_MYSQL_PRECISION = {"now", "sysdate"}
+"""MySQL clock functions sqlglot leaves anonymous that take a fractional-seconds precision (``NOW(3)``)."""
+_SQLITE_TIME_VALUES: dict[str, tuple[int, ...]] = {
+    "date": (0,), "time": (0,), "datetime": (0,), "julianday": (0,), "unixepoch": (0,), "strftime": (1,),
+    "timediff": (0, 1)}
+"""SQLite's date and time functions, by lower-case name, and which arguments are time values (where ``'now'``,
+in any case but without spaces, reads the clock); all but ``strftime`` and ``timediff`` read it when called bare."""
+_SQLITE_TYPED: tuple[type[exp.Expr], ...] = (
+    exp.Date, exp.Datetime, exp.Time, exp.TsOrDsToDate, exp.TsOrDsToDatetime, exp.TsOrDsToTime,
+    exp.TsOrDsToTimestamp)
+"""Nodes sqlglot makes of SQLite's date functions (``date('now')``, ``strftime('%Y', 'now')``), time value as
+``this``."""
 
 
 def uses_clock(sql: str, dialect: str) -> bool:
@@ -37,12 +59,17 @@ def uses_clock(sql: str, dialect: str) -> bool:
         tree = parse_one(sql, dialect)
     except (SqlglotError, RecursionError):
         return False
-    return any(_clock_type(node) for node in tree.walk())
+    family = _family(dialect)
+    return any(_clock_type(node, family) for node in tree.walk())
 
 
 def freeze_clock(sql: str, dialect: str, instant: datetime) -> str:
     """``sql`` with every clock call replaced by a typed literal of ``instant`` (naive UTC; an aware instant is
     converted), written back in ``dialect``.
+
+    SQLite's ``'now'`` time value becomes the instant's text (``date('now', '-7 days')`` reads
+    ``date('2024-05-01 09:30:00', '-7 days')``) and a bare ``datetime()`` gets it as its argument; MySQL's
+    ``UNIX_TIMESTAMP()`` becomes the instant's epoch seconds. A ``'now'`` anywhere else is plain text, untouched.
 
     Text without a clock call, and text sqlglot cannot read, comes back unchanged (never regenerated), so a
     query that needs no freezing runs exactly as written.
@@ -56,15 +83,13 @@ def freeze_clock(sql: str, dialect: str, instant: datetime) -> str:
         tree = parse_one(sql, dialect)
     except (SqlglotError, RecursionError):
         return sql
-    sites = [(node, kind) for node in tree.walk() if (kind := _clock_type(node))]
+    family = _family(dialect)
+    sites = [(node, kind) for node in tree.walk() if (kind := _clock_type(node, family))]
     if not sites:
         return sql
     naive = _naive_utc(instant)
     for node, kind in sites:
-        if isinstance(node, exp.Cast):  # 'now'::timestamptz keeps its type, only the string is frozen
-            node.this.replace(exp.Literal.string(_text(kind, _special_moment(node, naive))))
-            continue
-        frozen = exp.cast(exp.Literal.string(_text(kind, naive)), exp.DataType.build(kind))
+        frozen = _frozen(node, kind, naive)
         tree = frozen if node is tree else tree
         node.replace(frozen)
     return tree.sql(dialect=dialect)
@@ -86,8 +111,21 @@ def _naive_utc(instant: datetime) -> datetime:
     return instant if instant.tzinfo is None else instant.astimezone(UTC).replace(tzinfo=None)
 
 
-def _clock_type(node: exp.Expr) -> str | None:
-    """``DATE``, ``TIME`` or ``TIMESTAMP`` when ``node`` reads the clock, else None."""
+def _family(dialect: str) -> str | None:
+    """``sqlite`` or ``mysql`` when ``dialect`` is (or derives from) one, whose own clock forms are frozen too."""
+    found = Dialect.get_or_raise(dialect)
+    if isinstance(found, SQLite):
+        return "sqlite"
+    return "mysql" if isinstance(found, MySQL) else None
+
+
+def _clock_type(node: exp.Expr, family: str | None) -> str | None:
+    """``DATE``, ``TIME`` or ``TIMESTAMP`` when ``node`` reads the clock (``NOW``: a SQLite ``'now'`` time value,
+    ``BARE``: a SQLite date function called without one, ``EPOCH``: MySQL's ``UNIX_TIMESTAMP()``), else None."""
+    if family == "sqlite" and (kind := _sqlite_type(node)):
+        return kind
+    if family == "mysql" and (kind := _mysql_type(node)):
+        return kind
     if isinstance(node, _DATE_NODES):
         return "DATE"
     if isinstance(node, _TIME_NODES):
@@ -102,6 +140,53 @@ def _clock_type(node: exp.Expr) -> str | None:
             return "DATE"
         return "TIME" if to.is_type(exp.DType.TIME, exp.DType.TIMETZ) else "TIMESTAMP"
     return None
+
+
+def _sqlite_type(node: exp.Expr) -> str | None:
+    """``NOW`` for a ``'now'`` time value of a SQLite date function, ``BARE`` for such a function without one."""
+    parent = node.parent
+    if isinstance(node, exp.Literal) and node.is_string and node.name.lower() == "now":
+        if isinstance(parent, _SQLITE_TYPED) and node.arg_key == "this":
+            return "NOW"
+        if isinstance(parent, exp.Anonymous) and node.arg_key == "expressions":
+            return "NOW" if node.index in _SQLITE_TIME_VALUES.get(parent.name.lower(), ()) else None
+        return None
+    if isinstance(node, exp.Date) and not node.this and not node.expressions:
+        return "BARE"
+    if isinstance(node, exp.Anonymous) and not node.expressions and node.name.lower() in _SQLITE_TIME_VALUES:
+        return None if node.name.lower() in ("strftime", "timediff") else "BARE"
+    return None
+
+
+def _mysql_type(node: exp.Expr) -> str | None:
+    """What a MySQL-only clock form returns: ``UNIX_TIMESTAMP()``, ``LOCALTIME`` (a ``NOW()``), ``UTC_DATE``..."""
+    if isinstance(node, exp.Localtime):
+        return "TIMESTAMP"
+    if isinstance(node, exp.Column) and not node.table and not node.this.quoted:
+        return _MYSQL_BARE.get(node.name.lower())
+    if not isinstance(node, exp.Anonymous):
+        return None
+    name = node.name.lower()
+    if name == "unix_timestamp" and not node.expressions:
+        return "EPOCH"
+    precision = len(node.expressions) == 1 and node.expressions[0].is_int
+    return "TIMESTAMP" if name in _MYSQL_PRECISION and precision else None
+
+
+def _frozen(node: exp.Expr, kind: str, instant: datetime) -> exp.Expr:
+    """What replaces the clock call ``node`` of ``kind`` at ``instant``."""
+    if kind == "NOW":
+        return exp.Literal.string(_text("TIMESTAMP", instant))
+    if kind == "BARE":
+        name = "date" if isinstance(node, exp.Date) else node.name
+        return exp.Anonymous(this=name, expressions=[exp.Literal.string(_text("TIMESTAMP", instant))])
+    if kind == "EPOCH":
+        return exp.Literal.number(calendar.timegm(instant.timetuple()))
+    if isinstance(node, exp.Cast):  # 'now'::timestamptz keeps its type, only the string is frozen
+        frozen = node.copy()
+        frozen.set("this", exp.Literal.string(_text(kind, _special_moment(node, instant))))
+        return frozen
+    return exp.cast(exp.Literal.string(_text(kind, instant)), exp.DataType.build(kind))
 
 
 def _special_word(node: exp.Expr) -> str | None:

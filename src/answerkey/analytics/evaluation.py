@@ -25,7 +25,7 @@ from answerkey.analytics.gaps import ContextGap, answer_gaps, rank_gaps
 from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.official import without_distinct
 from answerkey.analytics.sql import has_top_level_order_by
-from answerkey.analytics.suite import Suite, load_or_build
+from answerkey.analytics.suite import MUTANT_TIMEOUT_S, Suite, load_or_build
 from answerkey.analytics.ties import tie_query, ties_of
 from answerkey.analytics.translate import TranslationError, translate_gold
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
@@ -180,7 +180,8 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
         differences = []
         if verdict == "result-mismatch" and sql and gold and gold != EXPECTED:
             try:
-                found = sql_differences(gold_sql_for(gold, question, warehouse, as_of), str(sql), warehouse.dialect)
+                found = sql_differences(gold_sql_for(gold, question, warehouse, as_of, question_options), str(sql),
+                                        warehouse.dialect)
                 differences = [d.to_dict() for d in found]
             except (SqlglotError, RecursionError, ValueError, TypeError):
                 differences = []  # the diagnosis is an aid; an answer it cannot read keeps its verdict
@@ -205,6 +206,9 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
     if not golds:
         return result("gold-error", f"no gold query gave a result: {gold_failure}")
     answer_sql = None
+    if answer.get("result") is not None and not answer.get("sql") and suite is not None:
+        return result("answer-error", "the test suite judges an answer's SQL on its databases; this answer gave "
+                      "rows only, which cannot be checked there")
     if answer.get("result") is not None:
         given = answer["result"]
         got = ResultTable.of(given.get("columns", []), given.get("rows", []))
@@ -232,12 +236,17 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
         why = ""
         for sql, comparison, ordered in matching:  # any gold alternative that holds on every database will do
             executed = gold_sql_for(sql, question, warehouse, as_of, question_options)
-            problem = _suite_failure(executed, answer_sql, databases, warehouse, question_options, ordered)
+            problem, judged = _suite_failure(executed, answer_sql, databases, warehouse, question_options, ordered)
             if problem is None:
-                return result("pass", f"{comparison.reason}, also on the {len(databases)} database(s) of the "
-                              "test suite", comparison, sql)
+                also = (f"also on the {judged} database(s) of the test suite" if judged else
+                        f"the gold fails on all {len(databases)} database(s) of the test suite: judged on the real "
+                        "data only")
+                return result("pass", f"{comparison.reason}, {also}", comparison, sql)
             why = why or problem
         return result("result-mismatch", why, matching[0][1], matching[0][0])
+    if matching and suite is not None and matching[0][0] != EXPECTED:
+        return result("pass", f"{matching[0][1].reason} (the test suite adds no database for this question)",
+                      matching[0][1], matching[0][0])
     if matching:
         return result("pass", matching[0][1].reason, matching[0][1], matching[0][0])
     assert best is not None
@@ -245,23 +254,26 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
 
 
 def _suite_failure(gold_sql: str, answer_sql: str, databases: Sequence[Any], warehouse: Warehouse,
-                   options: CompareOptions, ordered: bool) -> str | None:
-    """Why the answer differs from the gold on a database of the question's test suite, or None."""
+                   options: CompareOptions, ordered: bool) -> tuple[str | None, int]:
+    """Why the answer differs from the gold on a database of the question's test suite (or None), and on how
+    many databases the gold could be judged (one it fails on says nothing about the answer)."""
+    judged = 0
     for number, path in enumerate(databases, start=1):
         database = Warehouse(f"duckdb:///{path}", "duckdb", warehouse.timeout_s, limits=warehouse.limits)
         try:
             expected = database.execute(gold_sql)
         except ExecutionError:
-            continue  # the gold cannot be judged on this database
+            continue
+        judged += 1
         where = f"test-suite database {number} of {len(databases)} ({Path(path).stem})"
         try:
             got = database.execute(answer_sql)
         except ExecutionError as failure:
-            return f"fails on {where}: {failure.reason}"
+            return f"fails on {where}: {failure.reason}", judged
         comparison = _compared(expected, got, gold_sql, options, ordered, database)
         if not comparison.passed:
-            return f"differs from the gold on {where}: {comparison.reason}"
-    return None
+            return f"differs from the gold on {where}: {comparison.reason}", judged
+    return None, judged
 
 
 def _judged(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse: Warehouse,
@@ -281,7 +293,8 @@ def _judged(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehous
     if isinstance(context, ContextLayer) and outcome.verdict == "result-mismatch" and outcome.sql:
         try:
             used = outcome.gold_sql
-            gold = (gold_sql_for(used, question, warehouse, as_of) if used is not None and used != EXPECTED
+            gold = (gold_sql_for(used, question, warehouse, as_of, question.compare_options(options))
+                    if used is not None and used != EXPECTED
                     else None)
             gaps = answer_gaps(outcome.sql, gold, context, warehouse.dialect, question.metrics)
         except (SqlglotError, RecursionError, ValueError, TypeError):
@@ -327,7 +340,8 @@ def evaluate(
     options = options or CompareOptions()
     as_of = as_of or warehouse_instant(warehouse)
     suite = (load_or_build(questions, warehouse.duckdb_file(), warehouse.fingerprint, suites, as_of, options,
-                           limits=warehouse.limits, on_progress=on_suite_progress) if test_suite else None)
+                           limits=warehouse.limits, timeout_s=min(MUTANT_TIMEOUT_S, warehouse.timeout_s),
+                           on_progress=on_suite_progress) if test_suite else None)
     started_at, started = datetime.now(UTC), time.monotonic()
     done = 0
 

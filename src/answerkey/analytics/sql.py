@@ -195,18 +195,16 @@ def order_key_query(sql: str, dialect: str | None, extra_rows: bool = False, *,
 
 
 def _order_key(key: exp.Expr, outputs: list[exp.Expr]) -> exp.Expr | None:
-    """An ORDER BY key as an expression to select: a position is the output at that position, an output's
-    alias (alone or inside the key) is that output's expression; None for a position out of range."""
+    """An ORDER BY key as an expression to select: a position is the output at that position, a bare output
+    alias is that output's expression. None for a position out of range, and for an expression that names an
+    alias inside it: engines differ on whether that name is the alias or a source column of the same name
+    (PostgreSQL and DuckDB take the column), and a wrong guess would call rows tied that are not."""
     if isinstance(key, exp.Literal) and key.is_int:
         position = int(key.this)
         return outputs[position - 1].unalias().copy() if 0 < position <= len(outputs) else None
     aliases = {e.alias.lower(): e.unalias() for e in outputs if isinstance(e, exp.Alias)}
-    key = key.copy()
-    own = [node for node in key.walk(prune=lambda n: isinstance(n, exp.Query | exp.Subquery))
-           if isinstance(node, exp.Column) and not node.table and node.name.lower() in aliases]
-    for column in own:  # a subquery's columns are its own, whatever their names
-        replacement = aliases[column.name.lower()].copy()
-        if column is key:
-            return replacement
-        column.replace(replacement)
-    return key
+    if isinstance(key, exp.Column) and not key.table and key.name.lower() in aliases:
+        return aliases[key.name.lower()].copy()
+    named = [node for node in key.walk(prune=lambda n: isinstance(n, exp.Query | exp.Subquery))
+             if isinstance(node, exp.Column) and not node.table and node.name.lower() in aliases]
+    return None if named else key.copy()  # a subquery's columns are its own, whatever their names

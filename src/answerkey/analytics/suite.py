@@ -12,6 +12,7 @@ instant) and kept in a folder of its own, with a manifest.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import json
@@ -38,7 +39,7 @@ from answerkey.analytics.ties import tie_query, ties_of
 from answerkey.analytics.translate import translate_gold
 from answerkey.errors import ParameterError
 
-__all__ = ["SUITE_VERSION", "QuestionSuite", "Suite", "build_suite", "load_or_build", "suite_key"]
+__all__ = ["MUTANT_TIMEOUT_S", "SUITE_VERSION", "QuestionSuite", "Suite", "build_suite", "load_or_build", "suite_key"]
 
 SUITE_VERSION = 1
 """Bumped when suites built by older code must not be reused."""
@@ -205,7 +206,7 @@ class _Question:
         for index, mutant in enumerate(self.made):
             counts = by_kind.setdefault(mutant.kind, [0, 0])
             counts[0] += 1
-            counts[1] += index not in self.alive
+            counts[1] += not self.note and index not in self.alive  # a gold that fails kills nothing
         survivors = [{"kind": self.made[i].kind, "description": self.made[i].description, "sql": self.made[i].sql}
                      for i in self.alive]
         return QuestionSuite(self.question.id, self.gold, self.chosen, len(self.made), self.killed_by_real,
@@ -304,8 +305,10 @@ def _focused(question: _Question, source: int, profile: Profile, folder: Path,
 
 def build_suite(questions: Sequence[GoldenQuestion], warehouse_path: str, folder: Path, as_of: dt.datetime,
                 options: CompareOptions, key: str, *, limits: SandboxLimits | None = None,
-                candidates: int = CANDIDATES, on_progress: Callable[[int, int], None] | None = None) -> Suite:
-    """Build the suite of every question with gold SQL into ``folder`` (which must be empty or new)."""
+                candidates: int = CANDIDATES, timeout_s: float = MUTANT_TIMEOUT_S,
+                on_progress: Callable[[int, int], None] | None = None) -> Suite:
+    """Build the suite of every question with gold SQL into ``folder`` (which must be empty or new); a gold or
+    mutant query runs at most ``timeout_s`` seconds (a mutant that runs longer counts as told apart)."""
     started = time.monotonic()
     folder.mkdir(parents=True, exist_ok=True)
     golds: dict[str, str] = {}
@@ -329,7 +332,7 @@ def build_suite(questions: Sequence[GoldenQuestion], warehouse_path: str, folder
         name = f"candidate-{shape.seed:02d}.duckdb"
         written[name] = write_candidate(profile, shape, typed, folder / name)
         paths.append((name, folder / name))
-    runner = _Runner(limits or SandboxLimits(), MUTANT_TIMEOUT_S)
+    runner = _Runner(limits or SandboxLimits(), timeout_s)
     by_id = {q.id: q for q in questions}
     prepared = [_prepared(by_id[qid], gold, as_of, options) for qid, gold in golds.items()]
     steps = len(paths) + 1
@@ -366,20 +369,34 @@ def build_suite(questions: Sequence[GoldenQuestion], warehouse_path: str, folder
 
 def load_or_build(questions: Sequence[GoldenQuestion], warehouse_path: str, fingerprint: str, root: Path | None,
                   as_of: dt.datetime, options: CompareOptions, *, limits: SandboxLimits | None = None,
+                  timeout_s: float = MUTANT_TIMEOUT_S,
                   on_progress: Callable[[int, int], None] | None = None) -> Suite:
     """The suite for these questions on this warehouse state at this instant: read from ``root`` when built
-    before, else built there (``root`` None: a folder that lives as long as this process)."""
+    before, else built there (``root`` None: a folder removed when this process exits)."""
     key = suite_key(questions, fingerprint, as_of, options)
-    if root is None:
-        root = Path(tempfile.mkdtemp(prefix="answerkey-suites-"))
-    folder = root / key
+    folder = (root or _scratch_root()) / key
     if (folder / "suite.json").is_file():
         return Suite.load(folder)
-    building = root / f".{key}.{os.getpid()}.{threading.get_ident()}"
+    building = folder.parent / f".{key}.{os.getpid()}.{threading.get_ident()}"
     shutil.rmtree(building, ignore_errors=True)
-    build_suite(questions, warehouse_path, building, as_of, options, key, limits=limits, on_progress=on_progress)
     try:
+        build_suite(questions, warehouse_path, building, as_of, options, key, limits=limits, timeout_s=timeout_s,
+                    on_progress=on_progress)
         building.rename(folder)
-    except OSError:  # built meanwhile by another process: use that one
+    except OSError:
+        if not (folder / "suite.json").is_file():
+            raise
+    finally:  # a build that failed, or lost the race to another process's, leaves nothing behind
         shutil.rmtree(building, ignore_errors=True)
     return Suite.load(folder)
+
+
+_SCRATCH: list[Path] = []
+
+
+def _scratch_root() -> Path:
+    """This process's folder for suites outside a workspace, made once and removed at exit."""
+    if not _SCRATCH:
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="answerkey-suites-")))
+        atexit.register(shutil.rmtree, _SCRATCH[0], True)
+    return _SCRATCH[0]

@@ -16,10 +16,12 @@ from answerkey.findings import Finding
 from answerkey.project import Workspace
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from answerkey.analytics.sandbox import SandboxLimits
 
-__all__ = ["State", "console", "err_console", "limits_of", "print_findings", "print_json", "progress_bar",
-           "suites_folder"]
+__all__ = ["State", "as_of_option", "console", "err_console", "limits_of", "print_findings", "print_json",
+           "progress_bar", "suites_folder"]
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
@@ -90,3 +92,17 @@ def suites_folder(state: State) -> Path | None:
         return find_workspace(state.workspace_dir) / STORE_DIR / "suites"
     except WorkspaceError:
         return None
+
+
+def as_of_option(text: str | None) -> datetime | None:
+    """The instant ``--as-of`` names (None when not given); a bad value is an error naming the option."""
+    from answerkey.analytics.clock import parse_as_of
+    from answerkey.errors import ParameterError
+
+    if text is None:
+        return None
+    try:
+        return parse_as_of(text)
+    except ParameterError:
+        raise ParameterError.invalid("--as-of", "a date YYYY-MM-DD or an ISO 8601 datetime such as "
+                                     "2024-05-01T12:00:00Z", text) from None

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from answerkey.cli.common import State, console, err_console, limits_of, print_json, progress_bar, suites_folder
+from answerkey.cli.common import (
+    State,
+    as_of_option,
+    console,
+    err_console,
+    limits_of,
+    print_json,
+    progress_bar,
+    suites_folder,
+)
 
 if TYPE_CHECKING:
     from answerkey.analytics.context import ContextLayer
@@ -58,7 +67,6 @@ def eval_command(
     if ctx.invoked_subcommand is not None:
         return
     from answerkey.analytics.agents import agent_from_spec
-    from answerkey.analytics.clock import parse_as_of
     from answerkey.analytics.compare import PRESETS
     from answerkey.analytics.evaluation import evaluate
     from answerkey.analytics.golden import load_golden, read_answers
@@ -82,7 +90,7 @@ def eval_command(
                        agent=chosen,
                        context=layer if layer is not None else "",
                        agent_timeout_s=agent_timeout, concurrency=concurrency, on_progress=on_progress,
-                       test_suite=test_suite, as_of=parse_as_of(as_of) if as_of else None,
+                       test_suite=test_suite, as_of=as_of_option(as_of),
                        suites=suites_folder(ctx.obj), on_suite_progress=on_progress)
     described = (agent if agent else f"answers:{answers}") + (f" @ {agent_version}" if agent_version else "")
     recorded = _record(ctx.obj, run, described, golden, warehouse,
@@ -101,6 +109,8 @@ def eval_command(
             console.print(f"context gap behind {gap['failures']} failure(s): {gap['fix']}")
         console.print(f"run {run.run_id}: {summary['passed']}/{summary['questions']} passed "
                       + ", ".join(f"{k} {v}" for k, v in summary["verdicts"].items())
+                      + f"; clock frozen at {summary['as_of']}"
+                      + (f", test suite {summary['test_suite']}" if summary["test_suite"] else "")
                       + ("" if recorded else " (not recorded: no workspace here)"))
     if any(r.verdict != "pass" for r in run.results):
         raise typer.Exit(1)

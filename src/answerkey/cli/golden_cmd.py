@@ -10,7 +10,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from answerkey.cli.common import State, console, limits_of, print_findings, print_json, progress_bar, suites_folder
+from answerkey.cli.common import (
+    State,
+    as_of_option,
+    console,
+    limits_of,
+    print_findings,
+    print_json,
+    progress_bar,
+    suites_folder,
+)
 
 __all__ = ["register"]
 
@@ -60,7 +69,6 @@ golden_app.add_typer(suite_app, name="suite")
 def _suite_inputs(state: State, golden: Path, warehouse: str, timeout: float, as_of: str | None) -> tuple[
         Any, Any, Any, Path | None]:
     """The questions, the warehouse, the frozen instant and the workspace's suite folder (None outside one)."""
-    from answerkey.analytics.clock import parse_as_of
     from answerkey.analytics.evaluation import warehouse_instant
     from answerkey.analytics.golden import load_golden
     from answerkey.analytics.warehouse import open_warehouse
@@ -70,7 +78,7 @@ def _suite_inputs(state: State, golden: Path, warehouse: str, timeout: float, as
     opened = open_warehouse(warehouse, timeout, limits_of(state))
     if opened.dialect != "duckdb":
         raise ParameterError(f"--warehouse {warehouse}: test suites are fuzzed from a DuckDB file")
-    instant = parse_as_of(as_of) if as_of else warehouse_instant(opened)
+    instant = as_of_option(as_of) or warehouse_instant(opened)
     return questions, opened, instant, suites_folder(state)
 
 
@@ -117,7 +125,8 @@ def suite_build_command(
                                               "(YYYY-MM-DD or ISO 8601; default: when the warehouse file was "
                                               "last written).")] = None,
     preset: Annotated[str, typer.Option(help="The comparison the suite must tell mutants apart with.")] = "default",
-    timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
+    timeout: Annotated[float, typer.Option(help="Seconds the gold or one of its mutants may run on a database "
+                                           "(a mutant that runs longer counts as told apart).")] = 5.0,
     survivors: Annotated[bool, typer.Option("--survivors", help="List the mutants no database kills.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -132,7 +141,7 @@ def suite_build_command(
     questions, opened, instant, folder = _suite_inputs(ctx.obj, golden, warehouse, timeout, as_of)
     with progress_bar("building test suites", enabled=not as_json) as on_progress:
         suite = load_or_build(questions, opened.duckdb_file(), opened.fingerprint, folder, instant, PRESETS[preset],
-                              limits=opened.limits, on_progress=on_progress)
+                              limits=opened.limits, timeout_s=timeout, on_progress=on_progress)
     if as_json:
         print_json({"summary": suite.summary(), "folder": str(suite.folder) if folder else None,
                     "questions": [asdict(q) for q in suite.questions.values()]})
