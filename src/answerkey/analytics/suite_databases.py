@@ -1,6 +1,7 @@
 """Candidate databases for a distilled test suite: small databases fuzzed from the real one.
 
-Each candidate has the real schema and a few rows per table, drawn with its own seed and size: whole real rows
+Each candidate has the real schema (its schemas, tables and views: a view is made again over the candidate's
+tables, from its own statement) and a few rows per table, drawn with its own seed and size: whole real rows
 and rows recombined column by column from the real values, the golds' boundary values (on, just beside and
 beyond every constant a column is compared with) and NULLs where a column is nullable. Keys stay keys: a unique
 column gets distinct values, and a column that refers to another takes its values from the rows generated for
@@ -17,9 +18,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from answerkey.analytics.suite_profile import ColumnRef, Profile, TableInfo, boundary_values, grouped
+from answerkey.analytics.suite_profile import (
+    ColumnRef,
+    Profile,
+    TableInfo,
+    TableKey,
+    ViewInfo,
+    as_text,
+    boundary_values,
+    grouped,
+)
+from answerkey.errors import AnswerkeyError
 
-__all__ = ["CANDIDATES", "FOCUSED", "Shape", "shapes", "typed_boundaries", "write_candidate"]
+__all__ = ["CANDIDATES", "FOCUSED", "CandidateError", "Shape", "shapes", "typed_boundaries", "write_candidate"]
 
 CANDIDATES = 16
 """Candidate databases fuzzed per warehouse."""
@@ -76,7 +87,7 @@ class _Drawer:
     def __init__(self, profile: Profile, shape: Shape, typed: dict[ColumnRef, list[Any]]) -> None:
         self.profile, self.shape = profile, shape
         self.random = random.Random(shape.seed)
-        self.rows: dict[str, list[list[Any]]] = {}
+        self.rows: dict[TableKey, list[list[Any]]] = {}
         self.parents = {key.child: key for key in profile.keys if key.parent[0] in profile.tables}
         self.typed = dict(typed)
         for child, key in self.parents.items():  # a value a referring column is compared with must be a key
@@ -96,12 +107,12 @@ class _Drawer:
         table = self.profile.tables.get(ref[0])
         return list(table.values.get(ref[1], [])) if table else []
 
-    def order(self) -> list[str]:
+    def order(self) -> list[TableKey]:
         """Tables with the tables they refer to first (a cycle is broken where it closes)."""
-        ordered: list[str] = []
-        visiting: set[str] = set()
+        ordered: list[TableKey] = []
+        visiting: set[TableKey] = set()
 
-        def visit(name: str) -> None:
+        def visit(name: TableKey) -> None:
             if name in ordered or name in visiting:
                 return
             visiting.add(name)
@@ -115,19 +126,19 @@ class _Drawer:
             visit(name)
         return ordered
 
-    def size(self, name: str) -> int:
+    def size(self, name: TableKey) -> int:
         table = self.profile.tables[name]
         if name not in self.profile.read:
             return min(UNREAD_ROWS, table.rows)
         refers = any(key.child[0] == name for key in self.profile.keys)
         return self.shape.size * (2 if refers else 1)
 
-    def draw(self) -> dict[str, list[list[Any]]]:
+    def draw(self) -> dict[TableKey, list[list[Any]]]:
         for name in self.order():
             self.rows[name] = self._table(name)
         return self.rows
 
-    def _table(self, name: str) -> list[list[Any]]:
+    def _table(self, name: TableKey) -> list[list[Any]]:
         table = self.profile.tables[name]
         count = self.size(name)
         if count == 0 or (not table.sample and name not in self.profile.read):
@@ -142,7 +153,7 @@ class _Drawer:
         self._keys_hold(name, rows)
         return rows
 
-    def _value(self, name: str, column: str, nullable: bool) -> Any:
+    def _value(self, name: TableKey, column: str, nullable: bool) -> Any:
         ref = (name, column)
         if nullable and self.shape.null_rate and self.random.random() < self.shape.null_rate:
             return None
@@ -154,7 +165,7 @@ class _Drawer:
             return self.random.choice(pool)
         return None
 
-    def _keys_hold(self, name: str, rows: list[list[Any]]) -> None:
+    def _keys_hold(self, name: TableKey, rows: list[list[Any]]) -> None:
         """Unique columns distinct and non-null; referring columns point at generated parent rows."""
         table = self.profile.tables[name]
         for position, column in enumerate(table.columns):
@@ -182,7 +193,7 @@ class _Drawer:
     def _distinct(self, table: TableInfo, position: int, rows: list[list[Any]]) -> None:
         column = table.columns[position]
         taken: set[Any] = set()
-        spare = [v for v in (self.typed.get((table.name.lower(), column.name.lower())) or []) if v is not None]
+        spare = [v for v in (self.typed.get((table.key, column.name.lower())) or []) if v is not None]
         spare += table.values.get(column.name.lower(), [])
         for index, row in enumerate(rows):
             value = row[position]
@@ -203,7 +214,8 @@ def typed_boundaries(connection: Any, profile: Profile, source: int | None = Non
         column = profile.column(ref)
         if column is None:
             continue
-        texts = sorted({_text(v) for b in boundaries for v in boundary_values(b) if v is not None})
+        real = profile.tables[ref[0]].values.get(ref[1], [])
+        texts = sorted({as_text(v) for b in boundaries for v in boundary_values(b, real) if v is not None})
         if not texts:
             continue
         cast = connection.execute(f"SELECT DISTINCT TRY_CAST(v AS {column.type}) FROM unnest($1::VARCHAR[]) t(v)",
@@ -214,55 +226,86 @@ def typed_boundaries(connection: Any, profile: Profile, source: int | None = Non
     return typed
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def write_candidate(profile: Profile, shape: Shape, typed: dict[ColumnRef, list[Any]], target: Path) -> dict[str, int]:
-    """Draw one candidate and write it as the DuckDB file ``target``; the rows written per table."""
+def _label(profile: Profile, key: TableKey) -> str:
+    """How the rows written are reported for a table: its name in lower case, or ``schema.name`` when another
+    schema has a table of that name too."""
+    twins = sum(1 for other in profile.tables if other[1] == key[1])
+    return key[1] if twins == 1 else f"{key[0]}.{key[1]}"
+
+
+def _write_table(connection: Any, table: TableInfo, drawn: list[list[Any]]) -> int:
+    """Create ``table`` in the candidate and insert the rows drawn for it; the rows it holds."""
     import duckdb
     import pyarrow as pa
 
+    qualified = f"{_quoted(table.schema)}.{_quoted(table.name)}"
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(table.schema)}")
+    connection.execute(f"CREATE TABLE {qualified} ("
+                       + ", ".join(f"{_quoted(c.name)} {c.type}" for c in table.columns) + ")")
+    if not drawn:
+        return 0
+    try:
+        arrow = pa.table({f"c{i}": [row[i] for row in drawn] for i in range(len(table.columns))})
+        connection.register("drawn", arrow)
+        connection.execute(f"INSERT INTO {qualified} SELECT * FROM drawn")
+        connection.unregister("drawn")
+    except (pa.ArrowException, duckdb.Error):
+        placeholders = ", ".join("?" * len(table.columns))
+        for row in drawn:
+            try:
+                connection.execute(f"INSERT INTO {qualified} VALUES ({placeholders})", row)
+            except duckdb.Error:
+                continue  # a value the column cannot hold: the row is left out
+    counted = connection.execute(f"SELECT count(*) FROM {qualified}").fetchone()
+    return counted[0] if counted else 0
+
+
+class CandidateError(AnswerkeyError, RuntimeError):
+    """A candidate database cannot be made like the real one (a view of the warehouse cannot be recreated)."""
+
+
+def _create_views(connection: Any, views: list[ViewInfo]) -> None:
+    """Recreate the warehouse's views over the candidate's tables, each from its own statement, so a query on a
+    view reads the candidate's rows; a view is retried after the others, in case it reads a view made later."""
+    import duckdb
+
+    waiting = list(views)
+    failures: dict[ViewInfo, str] = {}
+    while waiting:
+        failures = {}
+        for view in waiting:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(view.schema)}")
+            try:
+                connection.execute(view.sql)  # as DuckDB keeps it: names read from the view's own schema
+            except duckdb.Error as error:
+                failures[view] = str(error).splitlines()[0]
+        if len(failures) == len(waiting):
+            break
+        waiting = list(failures)
+    for view, why in failures.items():
+        raise CandidateError(f"the view {view.schema}.{view.name} cannot be recreated in a test suite's candidate "
+                             f"database ({why}); a suite needs every view of the warehouse to read only its own "
+                             "tables and views")
+
+
+def write_candidate(profile: Profile, shape: Shape, typed: dict[ColumnRef, list[Any]], target: Path) -> dict[str, int]:
+    """Draw one candidate and write it as the DuckDB file ``target`` (tables, then the warehouse's views over
+    them); the rows written per table."""
+    import duckdb
+
     rows = _Drawer(profile, shape, typed).draw()
-    written: dict[str, int] = {}
     connection = duckdb.connect()
     try:
         escaped = str(target).replace("'", "''")
         connection.execute(f"ATTACH '{escaped}' AS candidate (BLOCK_SIZE {BLOCK_SIZE})")  # kilobytes, not MB
         connection.execute("USE candidate")
-        for name, table in profile.tables.items():
-            qualified = f"{_quoted(table.schema)}.{_quoted(table.name)}"
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(table.schema)}")
-            connection.execute(f"CREATE TABLE {qualified} ("
-                               + ", ".join(f"{_quoted(c.name)} {c.type}" for c in table.columns) + ")")
-            drawn = rows.get(name, [])
-            if not drawn:
-                written[name] = 0
-                continue
-            try:
-                arrow = pa.table({f"c{i}": [row[i] for row in drawn] for i in range(len(table.columns))})
-                connection.register("drawn", arrow)
-                connection.execute(f"INSERT INTO {qualified} SELECT * FROM drawn")
-                connection.unregister("drawn")
-            except (pa.ArrowException, duckdb.Error):
-                placeholders = ", ".join("?" * len(table.columns))
-                for row in drawn:
-                    try:
-                        connection.execute(f"INSERT INTO {qualified} VALUES ({placeholders})", row)
-                    except duckdb.Error:
-                        continue  # a value the column cannot hold: the row is left out
-            counted = connection.execute(f"SELECT count(*) FROM {qualified}").fetchone()
-            written[name] = counted[0] if counted else 0
+        written = {_label(profile, key): _write_table(connection, table, rows.get(key, []))
+                   for key, table in profile.tables.items()}
+        _create_views(connection, profile.views)
         connection.execute("USE memory")
         connection.execute("DETACH candidate")
     finally:

@@ -1,14 +1,17 @@
 """What a test suite's fuzzer knows of the real database and of the golden set's queries.
 
-Read once per warehouse: every table's columns (type, nullable, unique), a sample of whole rows and of each
-column's distinct values; keys (declared, or read off the golds' equi-joins: a column equal to a unique column
-refers to it); and the boundaries the golds test (every constant a column is compared with, evaluated, so that
-``CURRENT_DATE - INTERVAL 10 DAY`` frozen at the run's instant is a date like any literal).
+Read once per warehouse: every base table's columns (type, nullable, unique), keyed by (schema, table), a sample
+of whole rows and of each column's distinct values; every view's definition (candidates recreate it, and a gold
+that reads a view is read through it to the tables beneath); keys (declared, or read off the golds' equi-joins: a
+column equal to a unique column refers to it); and the boundaries the golds test (every constant a column is
+compared with, evaluated, so that ``CURRENT_DATE - INTERVAL 10 DAY`` frozen at the run's instant is a date like
+any literal).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,14 +25,18 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from answerkey.analytics.sql import parse_one
 
-__all__ = ["Boundary", "ColumnInfo", "ForeignKey", "Profile", "TableInfo", "read_profile"]
+__all__ = ["Boundary", "ColumnInfo", "ForeignKey", "Profile", "TableInfo", "ViewInfo", "read_profile"]
 
 ROW_SAMPLE = 200
 """Whole rows sampled per table (the fuzzer recombines them)."""
 DISTINCT_SAMPLE = 40
 """Distinct values sampled per column."""
-ColumnRef = tuple[str, str]
-"""(table, column), lower case."""
+TableKey = tuple[str, str]
+"""(schema, table), lower case."""
+ColumnRef = tuple[TableKey, str]
+"""((schema, table), column), lower case."""
+DEFAULT_SCHEMA = "main"
+"""Where DuckDB looks for a table named without its schema."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,28 @@ class TableInfo:
     sample: list[tuple[Any, ...]] = field(default_factory=list)
     values: dict[str, list[Any]] = field(default_factory=dict)
 
+    @property
+    def key(self) -> TableKey:
+        """(schema, table), lower case: how the profile names this table."""
+        return (self.schema.lower(), self.name.lower())
+
     def index(self, column: str) -> int:
         """The position of ``column`` (any case)."""
         return next(i for i, c in enumerate(self.columns) if c.name.lower() == column)
+
+
+@dataclass(frozen=True)
+class ViewInfo:
+    """One view: where it lives and the statement that makes it (``CREATE VIEW ...``, as DuckDB keeps it)."""
+
+    schema: str
+    name: str
+    sql: str
+
+    @property
+    def key(self) -> TableKey:
+        """(schema, view), lower case."""
+        return (self.schema.lower(), self.name.lower())
 
 
 @dataclass(frozen=True)
@@ -82,17 +108,34 @@ class Boundary:
 class Profile:
     """The real database as the fuzzer sees it."""
 
-    tables: dict[str, TableInfo]
+    tables: dict[TableKey, TableInfo]
     keys: list[ForeignKey] = field(default_factory=list)
     boundaries: list[Boundary] = field(default_factory=list)
     links: list[tuple[ColumnRef, ColumnRef]] = field(default_factory=list)
     """Columns the golds compare for equality with no key between them: they share their values."""
-    read: set[str] = field(default_factory=set)
-    """Tables the golds read."""
+    read: set[TableKey] = field(default_factory=set)
+    """Tables the golds read (through the views they read)."""
+    views: list[ViewInfo] = field(default_factory=list)
+    """The views, in an order each can be made in (a view after the views it reads)."""
 
     def schema(self) -> dict[str, object]:
-        """Table -> column -> type, as sqlglot's qualifier takes it."""
-        return {name: {c.name.lower(): c.type for c in table.columns} for name, table in self.tables.items()}
+        """Schema -> table -> column -> type, as sqlglot's qualifier takes it."""
+        nested: dict[str, dict[str, object]] = defaultdict(dict)
+        for (schema, name), table in self.tables.items():
+            nested[schema][name] = {c.name.lower(): c.type for c in table.columns}
+        return dict(nested)
+
+    def resolve(self, name: str, schema: str = "", near: str = DEFAULT_SCHEMA) -> TableKey:
+        """The table or view a query names: in ``schema`` when given, else in ``near`` (the schema DuckDB looks
+        in first), else the one of that name in any schema when only one has it."""
+        name, known = name.lower(), set(self.tables) | {view.key for view in self.views}
+        if schema:
+            return (schema.lower(), name)
+        for first in (near.lower(), DEFAULT_SCHEMA):
+            if (first, name) in known:
+                return (first, name)
+        anywhere = [key for key in known if key[1] == name]
+        return anywhere[0] if len(anywhere) == 1 else (DEFAULT_SCHEMA, name)
 
     def column(self, ref: ColumnRef) -> ColumnInfo | None:
         """The column ``ref`` names, if it exists."""
@@ -104,21 +147,31 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _tables(connection: Any) -> dict[str, TableInfo]:
+def _tables(connection: Any) -> dict[TableKey, TableInfo]:
+    """The base tables and their columns (a view has no rows of its own to sample: candidates recreate it)."""
     rows = connection.execute(
         "SELECT schema_name, table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
-        "WHERE database_name = 'src' ORDER BY schema_name, table_name, column_index").fetchall()
-    unique: set[tuple[str, str]] = set()
-    for table, names in connection.execute(
-            "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+        "WHERE database_name = 'src' AND (schema_name, table_name) IN (SELECT (schema_name, table_name) "
+        "FROM duckdb_tables() WHERE database_name = 'src') ORDER BY schema_name, table_name, column_index").fetchall()
+    unique: set[ColumnRef] = set()
+    for schema, table, names in connection.execute(
+            "SELECT schema_name, table_name, constraint_column_names FROM duckdb_constraints() "
             "WHERE database_name = 'src' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')").fetchall():
         if len(names) == 1:
-            unique.add((table.lower(), names[0].lower()))
-    tables: dict[str, TableInfo] = {}
+            unique.add(((schema.lower(), table.lower()), names[0].lower()))
+    tables: dict[TableKey, TableInfo] = {}
     for schema, table, column, kind, nullable in rows:
-        info = tables.setdefault(table.lower(), TableInfo(schema, table, [], 0))
-        info.columns.append(ColumnInfo(column, kind, bool(nullable), (table.lower(), column.lower()) in unique))
+        info = tables.setdefault((schema.lower(), table.lower()), TableInfo(schema, table, [], 0))
+        info.columns.append(ColumnInfo(column, kind, bool(nullable), (info.key, column.lower()) in unique))
     return tables
+
+
+def _views(connection: Any) -> list[ViewInfo]:
+    """Every view the warehouse defines, a view after the views it reads (the order they were made in)."""
+    rows = connection.execute(
+        "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE database_name = 'src' AND NOT internal "
+        "AND NOT temporary ORDER BY view_oid").fetchall()
+    return [ViewInfo(schema, name, sql) for schema, name, sql in rows]
 
 
 def _sample(connection: Any, table: TableInfo) -> None:
@@ -153,17 +206,19 @@ def _unique_in_data(connection: Any, profile: Profile, refs: Iterable[ColumnRef]
             table.columns[position] = ColumnInfo(column.name, column.type, column.nullable, True)
 
 
-def _declared_keys(connection: Any, tables: dict[str, TableInfo]) -> list[ForeignKey]:
+def _declared_keys(connection: Any, tables: dict[TableKey, TableInfo]) -> list[ForeignKey]:
+    """The single-column foreign keys the warehouse declares (DuckDB's refer to a table of the same schema)."""
     try:
         rows = connection.execute(
-            "SELECT table_name, constraint_column_names, referenced_table, referenced_column_names "
+            "SELECT schema_name, table_name, constraint_column_names, referenced_table, referenced_column_names "
             "FROM duckdb_constraints() WHERE database_name = 'src' AND constraint_type = 'FOREIGN KEY'").fetchall()
     except Exception:  # an engine without referenced_table: keys come from the golds alone
         return []
     keys = []
-    for table, names, parent, parent_names in rows:
-        if len(names) == 1 and parent and len(parent_names or []) == 1 and parent.lower() in tables:
-            keys.append(ForeignKey((table.lower(), names[0].lower()), (parent.lower(), parent_names[0].lower())))
+    for schema, table, names, parent, parent_names in rows:
+        child_key, parent_key = (schema.lower(), table.lower()), (schema.lower(), (parent or "").lower())
+        if len(names) == 1 and parent and len(parent_names or []) == 1 and parent_key in tables:
+            keys.append(ForeignKey((child_key, names[0].lower()), (parent_key, parent_names[0].lower())))
     return keys
 
 
@@ -175,19 +230,38 @@ class _Reader:
         self.evaluate = evaluate
         self.pairs: set[tuple[ColumnRef, ColumnRef]] = set()
         self.source = -1
+        self.views = {view.key: view for view in profile.views}
 
     def read(self, sql: str, source: int) -> None:
         self.source = source
         try:
-            tree = qualify(parse_one(sql, "duckdb"), schema=self.profile.schema(), dialect="duckdb",
+            tree = qualify(self._expanded(parse_one(sql, "duckdb")), schema=self.profile.schema(), dialect="duckdb",
                            validate_qualify_columns=False, quote_identifiers=False)
             scopes = traverse_scope(tree)
         except (SqlglotError, RecursionError, KeyError, ValueError, TypeError, AttributeError):
             return
         for scope in scopes:
-            self.profile.read.update(s.name.lower() for s in scope.sources.values() if isinstance(s, exp.Table))
+            self.profile.read.update(_key(s) for s in scope.sources.values() if isinstance(s, exp.Table))
             for node in scope.walk():  # this scope's nodes only: a subquery is a scope of its own
                 self._node(node, scope)
+
+    def _expanded(self, tree: exp.Expr, near: str = DEFAULT_SCHEMA, depth: int = 0) -> exp.Expr:
+        """``tree`` with every table named in full (looked up from ``near``) and every view it reads replaced by
+        the view's query, so that a gold on a view is read down to the tables beneath, as the engine runs it."""
+        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+        for table in list(tree.find_all(exp.Table)):
+            if not isinstance(table.this, exp.Identifier) or (not table.db and table.name.lower() in ctes):
+                continue
+            key = self.profile.resolve(table.name, table.db, near)
+            table.set("db", exp.to_identifier(key[0]))
+            view = self.views.get(key)
+            made = _view_query(view) if view is not None and depth < 16 else None
+            if made is not None:
+                body = self._expanded(made[0], key[0], depth + 1)
+                alias = exp.TableAlias(this=exp.to_identifier(table.alias or table.name),
+                                       columns=[exp.to_identifier(c) for c in made[1]] or None)
+                table.replace(exp.Subquery(this=body, alias=alias))
+        return tree
 
     def _ref(self, side: exp.Expr, scope: Scope) -> ColumnRef | None:
         """The real column behind the one column ``side`` reads (through CTEs and derived tables), if any."""
@@ -240,13 +314,31 @@ def _origin(scope: Scope, column: exp.Column, depth: int = 0) -> ColumnRef | Non
     source = sources.get(column.table) if column.table else (
         next(iter(sources.values())) if len(sources) == 1 else None)
     if isinstance(source, exp.Table):
-        return (source.name.lower(), column.name.lower())
+        return (_key(source), column.name.lower())
     if isinstance(source, Scope) and isinstance(source.expression, exp.Select) and depth < 16:
         for projection in source.expression.expressions:
             if projection.alias_or_name.lower() == column.name.lower():
                 inner = projection.unalias()
                 return _origin(source, inner, depth + 1) if isinstance(inner, exp.Column) else None
     return None
+
+
+def _key(table: exp.Table) -> TableKey:
+    """(schema, table) of a table the reader has named in full."""
+    return ((table.db or DEFAULT_SCHEMA).lower(), table.name.lower())
+
+
+def _view_query(view: ViewInfo) -> tuple[exp.Expr, list[str]] | None:
+    """The query a view runs and the names it gives the columns, if any; None when sqlglot cannot read it."""
+    try:
+        create = parse_one(view.sql, "duckdb")
+    except (SqlglotError, RecursionError, ValueError):
+        return None
+    query = create.expression if isinstance(create, exp.Create) else None
+    if not isinstance(query, exp.Query):
+        return None
+    names = [e.name for e in create.this.expressions] if isinstance(create.this, exp.Schema) else []
+    return query, names
 
 
 def _constant_evaluator(connection: Any) -> Any:
@@ -318,7 +410,7 @@ def read_profile(path: str, golds: Sequence[str]) -> Profile:
         tables = _tables(connection)
         for table in tables.values():
             _sample(connection, table)
-        profile = Profile(tables, _declared_keys(connection, tables))
+        profile = Profile(tables, _declared_keys(connection, tables), views=_views(connection))
         reader = _Reader(profile, _constant_evaluator(duckdb.connect(config={"enable_external_access": False})))
         for source, sql in enumerate(golds):
             reader.read(sql, source)
@@ -330,9 +422,24 @@ def read_profile(path: str, golds: Sequence[str]) -> Profile:
         connection.close()
 
 
-def boundary_values(boundary: Boundary) -> list[Any]:
+def boundary_values(boundary: Boundary, real: Sequence[Any] = ()) -> list[Any]:
     """The boundary's value and its neighbours, as text or Python values the column's type will cast: on, just
-    beside and well beyond it; for a LIKE pattern, texts that match it in each place and case."""
+    beside and well beyond it; for a LIKE pattern, texts that match it in each place and case.
+
+    ``real``: the column's sampled real values. When they are all texts of one shape (integers, dates), only
+    texts of that shape are given (``'12'``: ``'11'``, ``'13'``, zero padding kept), so that a right answer that
+    casts the column (``CAST(code AS INTEGER) = 12``) still runs on a candidate where the gold runs."""
+    shape = text_shape(real)
+    values = _boundary_values(boundary)
+    if shape is None:
+        return values
+    padded = any(len(v) > 1 and v[0] == "0" for v in real)
+    texts = [*_shaped(boundary, shape, padded), *(as_text(v) for v in values)]
+    return [v for v in dict.fromkeys(texts) if _fits(v, shape)]
+
+
+def _boundary_values(boundary: Boundary) -> list[Any]:
+    """The boundary's value and its neighbours, whatever the column holds."""
     value = boundary.value
     if boundary.like and isinstance(value, str):
         core = value.strip("%_")
@@ -373,6 +480,68 @@ def _text_neighbours(value: str) -> list[Any]:
     except ValueError:
         pass
     return [value, value.upper(), value.lower(), value.capitalize(), f"{value} ", f"{value}x"]
+
+
+INTEGER_TEXT = re.compile(r"[+-]?\d+")
+DATE_TEXTS = {"%Y-%m-%d": re.compile(r"\d{4}-\d{2}-\d{2}"),
+              "%Y-%m-%d %H:%M:%S": re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")}
+"""The shapes of text a column's real values may all have: integers, or dates (or instants) in ISO form."""
+
+
+def _fits(text: str, shape: str) -> bool:
+    """Whether ``text`` has the shape ``shape`` ("integer", or one of DATE_TEXTS' forms)."""
+    if shape == "integer":
+        return INTEGER_TEXT.fullmatch(text) is not None
+    if not DATE_TEXTS[shape].fullmatch(text):
+        return False
+    try:
+        dt.datetime.strptime(text, shape)
+    except ValueError:
+        return False
+    return True
+
+
+def text_shape(real: Sequence[Any]) -> str | None:
+    """The shape every one of a column's real values has, when they are all texts of one; else None."""
+    if not real or not all(isinstance(v, str) for v in real):
+        return None
+    return next((shape for shape in ("integer", *DATE_TEXTS) if all(_fits(v, shape) for v in real)), None)
+
+
+def _shaped(boundary: Boundary, shape: str, padded: bool) -> list[str]:
+    """Neighbours of a text boundary in the column's shape: integers beside it (as wide as it, when the real
+    values are zero padded) or dates and instants beside it, in the real values' form."""
+    core = str(boundary.value).strip("%_") if boundary.like else as_text(boundary.value)
+    if shape == "integer" and INTEGER_TEXT.fullmatch(core):
+        if boundary.like:
+            return [core, f"1{core}", f"{core}1", f"1{core}1"]
+        width = len(core) if padded or (len(core) > 1 and core[0] == "0") else 0
+        number = int(core)
+        return [str(n).zfill(width) for n in (number - 1, number, number + 1, number * 10 + 7)]
+    moment = next((m for m in (_parsed(core, form) for form in DATE_TEXTS) if m is not None), None)
+    if shape == "integer" or moment is None or boundary.like:
+        return []
+    step = dt.timedelta(days=1) if shape == "%Y-%m-%d" else dt.timedelta(seconds=1)
+    moments = (moment, moment - step, moment + step, moment - dt.timedelta(days=1), moment + dt.timedelta(days=1))
+    return [m.strftime(shape) for m in moments]
+
+
+def _parsed(text: str, form: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(text, form)
+    except ValueError:
+        return None
+
+
+def as_text(value: Any) -> str:
+    """A Python value as text DuckDB casts back to it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def grouped(boundaries: Iterable[Boundary]) -> dict[ColumnRef, list[Boundary]]:
