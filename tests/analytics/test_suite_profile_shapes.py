@@ -8,8 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from answerkey.analytics.suite_boundaries import boundary_values
 from answerkey.analytics.suite_databases import shapes, typed_boundaries, write_candidate
-from answerkey.analytics.suite_profile import Boundary, Profile, ViewInfo, boundary_values, read_profile
+from answerkey.analytics.suite_profile import Boundary, Profile, ViewInfo, read_profile
 from answerkey.errors import AnswerkeyError
 
 

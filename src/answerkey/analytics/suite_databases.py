@@ -18,15 +18,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from answerkey.analytics.suite_boundaries import as_text, boundary_values, grouped
 from answerkey.analytics.suite_profile import (
     ColumnRef,
     Profile,
     TableInfo,
     TableKey,
     ViewInfo,
-    as_text,
-    boundary_values,
-    grouped,
 )
 from answerkey.errors import AnswerkeyError
 
