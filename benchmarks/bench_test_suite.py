@@ -30,15 +30,16 @@ from pathlib import Path
 import duckdb
 
 from answerkey.analytics.clock import freeze_clock
-from answerkey.analytics.compare import CompareOptions, compare_results
+from answerkey.analytics.compare import CompareOptions
 from answerkey.analytics.evaluation import evaluate, judge, warehouse_instant
 from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.loading import load_postgres_dump
 from answerkey.analytics.mutants import Mutant, mutants
 from answerkey.analytics.sql import has_top_level_order_by
-from answerkey.analytics.suite import Suite, load_or_build
+from answerkey.analytics.suite import Suite, load_or_build, tells_apart
 from answerkey.analytics.suite_databases import Shape, typed_boundaries, write_candidate
 from answerkey.analytics.suite_profile import read_profile
+from answerkey.analytics.ties import tie_query
 from answerkey.analytics.translate import translate_gold
 from answerkey.analytics.warehouse import ExecutionError, Warehouse, open_warehouse
 from perturbations import perturbed_databases  # the baseline, beside this script
@@ -59,7 +60,8 @@ def _questions() -> dict[str, list[GoldenQuestion]]:
 
 
 def _differs(database: Warehouse, gold: str, mutant: str) -> bool:
-    """Whether ``mutant`` gives another result than ``gold`` on ``database`` (None: the gold cannot be judged)."""
+    """Whether ``mutant`` gives another result than ``gold`` on ``database`` (False when the gold cannot be
+    judged there), by the suite's own rule: rows tied on the gold's ORDER BY keys may come back in any order."""
     try:
         expected = database.execute(gold)
     except ExecutionError:
@@ -68,7 +70,15 @@ def _differs(database: Warehouse, gold: str, mutant: str) -> bool:
         got = database.execute(mutant)
     except ExecutionError:
         return True
-    return not compare_results(expected, got, CompareOptions(), gold_ordered=has_top_level_order_by(gold)).passed
+    ordered = has_top_level_order_by(gold)
+    tied = tie_query(gold, "duckdb") if ordered else None
+    keyed = None
+    if tied is not None:
+        try:
+            keyed = (database.execute(tied[0]), tied[1], tied[2])
+        except ExecutionError:
+            keyed = None
+    return tells_apart(expected, got, CompareOptions(), ordered, keyed)
 
 
 def _old_kills(path: Path, gold: str, alive: list[Mutant], seed: int) -> int:

@@ -33,15 +33,23 @@ from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.mutants import Mutant, mutants
 from answerkey.analytics.sandbox import SandboxLimits, pool
 from answerkey.analytics.sql import has_top_level_order_by, refusal
-from answerkey.analytics.suite_databases import CANDIDATES, FOCUSED, shapes, typed_boundaries, write_candidate
-from answerkey.analytics.suite_profile import Profile, read_profile
+from answerkey.analytics.suite_databases import (
+    CANDIDATES,
+    FOCUSED,
+    focused_shapes,
+    shapes,
+    typed_boundaries,
+    write_candidate,
+)
+from answerkey.analytics.suite_profile import ColumnRef, Profile, read_profile
 from answerkey.analytics.ties import tie_query, ties_of
 from answerkey.analytics.translate import translate_gold
 from answerkey.errors import ParameterError
 
-__all__ = ["MUTANT_TIMEOUT_S", "SUITE_VERSION", "QuestionSuite", "Suite", "build_suite", "load_or_build", "suite_key"]
+__all__ = ["MUTANT_TIMEOUT_S", "SUITE_VERSION", "QuestionSuite", "Suite", "build_suite", "load_or_build", "suite_key",
+           "tells_apart"]
 
-SUITE_VERSION = 1
+SUITE_VERSION = 2
 """Bumped when suites built by older code must not be reused."""
 MUTANT_TIMEOUT_S = 5.0
 """Seconds a mutant may run on the real database (a dropped join condition can multiply rows)."""
@@ -50,6 +58,10 @@ BUILD_MAX_ROWS = 20_000
 BATCH = 64
 """Queries sent to a sandbox worker in one round trip."""
 GENERAL_TRIES = 3
+FOCUSED_TRIES = 16
+"""At most this many candidates drawn for one question alone, while some of its mutants live."""
+FOCUSED_PATIENCE = 6
+"""Stop drawing them after this many in a row kill nothing (what is left is likely equivalent to the gold)."""
 """Large candidates tried, of each kind (with NULLs, without), to find one where a gold returns rows."""
 
 
@@ -153,7 +165,7 @@ class _Runner:
         return [_ok(reply) for chunk in replies for reply in chunk]
 
 
-def _differs(gold: ResultTable, got: ResultTable | None, options: CompareOptions, ordered: bool,
+def tells_apart(gold: ResultTable, got: ResultTable | None, options: CompareOptions, ordered: bool,
              keyed: tuple[ResultTable | None, int, int | None] | None) -> bool:
     """Whether a mutant's result tells it from the gold (an error always does)."""
     if got is None:
@@ -198,7 +210,7 @@ class _Question:
         keyed = (results[1], self.keyed[1], self.keyed[2]) if self.keyed else None
         body = results[len(self.head()):]
         return {i for i, got in zip(indexes, body, strict=True)
-                if _differs(gold, got, self.options, self.ordered, keyed)}
+                if tells_apart(gold, got, self.options, self.ordered, keyed)}
 
     def result(self) -> QuestionSuite:
         """What the build found for this question."""
@@ -275,19 +287,21 @@ def _translated(question: GoldenQuestion) -> str | None:
     return translate_gold(alternatives[0], question.dialect, "duckdb") if alternatives else None
 
 
-def _focused(question: _Question, source: int, profile: Profile, folder: Path,
-             runner: _Runner) -> list[tuple[str, dict[str, int]]]:
-    """Candidates drawn from this question's own boundaries, tried on its living mutants; the ones that kill."""
+def _focused(question: _Question, source: int, profile: Profile, folder: Path, runner: _Runner,
+             every: dict[ColumnRef, list[Any]]) -> list[tuple[str, dict[str, int]]]:
+    """Candidates for this question alone, tried on its living mutants; the ones that kill. They are drawn from
+    its own boundaries and, every other one, from every gold's (``every``): a value another gold tests may be
+    what tells this one's mutant apart."""
     import duckdb
 
     with duckdb.connect(config={"enable_external_access": False}) as connection:
-        typed = typed_boundaries(connection, profile, source)
-    kept = []
-    for shape in FOCUSED:
-        if not question.alive:
+        own = typed_boundaries(connection, profile, source)
+    kept, misses = [], 0
+    for number, shape in enumerate(focused_shapes(FOCUSED_TRIES)):
+        if not question.alive or misses >= FOCUSED_PATIENCE:
             break
         name = f"focus-{source:04d}-{shape.seed - FOCUSED[0].seed}.duckdb"
-        rows = write_candidate(profile, shape, typed, folder / name)
+        rows = write_candidate(profile, shape, own if number % 2 == 0 else every, folder / name)
         indexes = list(question.alive)
         replies = pool().run_batch(str(folder / name), question.head() + [question.made[i].sql for i in indexes],
                                    runner.timeout_s, runner.limits)
@@ -298,8 +312,10 @@ def _focused(question: _Question, source: int, profile: Profile, folder: Path,
             question.chosen.append(name)
             question.killed_by_suite += len(killed)
             question.alive = [i for i in question.alive if i not in killed]
+            misses = 0
         else:
             (folder / name).unlink(missing_ok=True)
+            misses += 1
     return kept
 
 
@@ -347,7 +363,7 @@ def build_suite(questions: Sequence[GoldenQuestion], warehouse_path: str, folder
             for shape in largest[:GENERAL_TRIES]:
                 name = f"candidate-{shape.seed:02d}.duckdb"
                 _general(str(folder / name), name, nulls, prepared, runner, executor)
-        focused = list(executor.map(lambda item: _focused(item[1], item[0], profile, folder, runner),
+        focused = list(executor.map(lambda item: _focused(item[1], item[0], profile, folder, runner, typed),
                                     [(i, q) for i, q in enumerate(prepared) if q.alive and not q.note]))
         if on_progress:
             on_progress(steps, steps)

@@ -28,7 +28,8 @@ from answerkey.analytics.suite_profile import (
 )
 from answerkey.errors import AnswerkeyError
 
-__all__ = ["CANDIDATES", "FOCUSED", "CandidateError", "Shape", "shapes", "typed_boundaries", "write_candidate"]
+__all__ = ["CANDIDATES", "FOCUSED", "CandidateError", "Shape", "focused_shapes", "shapes", "typed_boundaries",
+           "write_candidate"]
 
 CANDIDATES = 16
 """Candidate databases fuzzed per warehouse."""
@@ -51,6 +52,8 @@ class Shape:
     null_rate: float
     boundary_rate: float
     whole_row_rate: float
+    fan_out: int = 2
+    """Rows of a table that refers to another per row of the table it refers to (duplicates within a group)."""
 
 
 def shapes(count: int = CANDIDATES) -> list[Shape]:
@@ -59,9 +62,18 @@ def shapes(count: int = CANDIDATES) -> list[Shape]:
                   0.5 if seed % 2 == 0 else 0.25, 0.3) for seed in range(count)]
 
 
-FOCUSED = (Shape(1000, 10, 0.0, 0.8, 0.1), Shape(1001, 30, 0.1, 0.6, 0.2))
-"""The shapes of the candidates drawn for one question alone, from its own boundaries (each value of them then
-appears often, where the shared candidates mix every question's)."""
+FOCUSED = (Shape(1000, 10, 0.0, 0.8, 0.1), Shape(1001, 30, 0.1, 0.6, 0.2), Shape(1002, 5, 0.3, 0.5, 0.3, 6),
+           Shape(1003, 40, 0.0, 0.3, 0.6, 3))
+"""The first shapes of the candidates drawn for one question alone, from its own boundaries (each value of them
+then appears often, where the shared candidates mix every question's)."""
+
+
+def focused_shapes(count: int) -> list[Shape]:
+    """``count`` shapes for one question's own candidates: :data:`FOCUSED`, then shapes that vary size, NULLs,
+    boundaries, whole real rows and fan-out together, as many as asked."""
+    more = [Shape(1000 + n, (4, 7, 15, 25, 40, 70)[n % 6], (0.0, 0.1, 0.3)[n % 3], 0.2 + 0.1 * (n % 7),
+                  (0.2, 0.5)[n % 2], (2, 3, 5)[n // 3 % 3]) for n in range(len(FOCUSED), count)]
+    return [*FOCUSED, *more][:count]
 
 
 def _fresh(table: TableInfo, column: str, kind: str, taken: set[Any], salt: int) -> Any:
@@ -129,7 +141,7 @@ class _Drawer:
         if name not in self.profile.read:
             return min(UNREAD_ROWS, table.rows)
         refers = any(key.child[0] == name for key in self.profile.keys)
-        return self.shape.size * (2 if refers else 1)
+        return self.shape.size * (self.shape.fan_out if refers else 1)
 
     def draw(self) -> dict[TableKey, list[list[Any]]]:
         for name in self.order():

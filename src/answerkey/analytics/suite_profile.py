@@ -294,6 +294,10 @@ class _Reader:
             ref = self._ref(node.this, scope)
             self._add(ref, node.args["low"])
             self._add(ref, node.args["high"])
+        elif isinstance(node, exp.Case) and node.this is not None:  # CASE col WHEN 'a' ...: col = 'a', ...
+            ref = self._ref(node.this, scope)
+            for branch in node.args.get("ifs") or []:
+                self._add(ref, branch.this)
         elif isinstance(node, exp.In) and node.expressions:
             ref = self._ref(node.this, scope)
             for item in node.expressions:
