@@ -19,13 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlglot
-
 from answerkey.analytics.compare import ResultTable
 from answerkey.analytics.evaluation import evaluate
 from answerkey.analytics.golden import GoldenQuestion
 from answerkey.analytics.loading import load_postgres_dump
 from answerkey.analytics.sandbox import pool
+from answerkey.analytics.translate import translate_gold
 from answerkey.analytics.warehouse import ExecutionError, Warehouse, open_warehouse
 
 DEFOG = Path(__file__).resolve().parent.parent / "tests" / "data" / "defog"
@@ -80,8 +79,7 @@ def main() -> None:
                     id=f"{row['db_name']}-{number}", question=row["question"], gold_sql=row["query"],
                     dialect="postgres"))
         warehouses = {name: open_warehouse(str(path)) for name, path in databases.items()}
-        answers = {q.id: {"id": q.id, "sql": sqlglot.transpile(q.alternatives()[-1], read="postgres",
-                                                               write="duckdb")[0]}
+        answers = {q.id: {"id": q.id, "sql": translate_gold(q.alternatives()[-1], "postgres", "duckdb")}
                    for questions in by_database.values() for q in questions}
         pool().close()  # the cold runs below start the sandbox's workers themselves
         sandboxed, floor = [], []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlglot import exp
 from sqlglot.dialects import MySQL, SQLite
@@ -63,6 +64,7 @@ def uses_clock(sql: str, dialect: str) -> bool:
     return any(_clock_type(node, family) for node in tree.walk())
 
 
+@lru_cache(maxsize=4096)  # pure, and asked for the same gold several times per judgement
 def freeze_clock(sql: str, dialect: str, instant: datetime) -> str:
     """``sql`` with every clock call replaced by a typed literal of ``instant`` (naive UTC; an aware instant is
     converted), written back in ``dialect``.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -38,6 +39,7 @@ def parse_one(sql: str, dialect: DialectType = None) -> exp.Expr:
     return statements[0]
 
 
+@lru_cache(maxsize=4096)  # pure; asked for the same query several times per judgement
 def has_top_level_order_by(sql: str, dialect: str | None = None) -> bool:
     """Whether the outermost query orders its rows (an ORDER BY in a subquery or window does not count)."""
     try:
@@ -72,6 +74,7 @@ def _parsed(sql: str, dialect: str | None) -> list[exp.Expr] | str:
 _UNPARSEABLE = "not parseable SQL"
 
 
+@lru_cache(maxsize=4096)  # pure; asked for the same query several times per judgement
 def refusal(sql: str, dialect: str | None = None) -> str | None:
     """Why ``sql`` must not be executed on a warehouse, or None: a NUL character or a ``U&"..."`` identifier
     (whatever it parses to), text that does not parse (the reason :func:`unparseable` gives), or a statement

@@ -25,6 +25,7 @@ from answerkey.analytics.suite_profile import (
     TableInfo,
     TableKey,
     ViewInfo,
+    quoted,
 )
 from answerkey.errors import AnswerkeyError
 
@@ -236,10 +237,6 @@ def typed_boundaries(connection: Any, profile: Profile, source: int | None = Non
     return typed
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _label(profile: Profile, key: TableKey) -> str:
     """How the rows written are reported for a table: its name in lower case, or ``schema.name`` when another
     schema has a table of that name too."""
@@ -252,10 +249,10 @@ def _write_table(connection: Any, table: TableInfo, drawn: list[list[Any]]) -> i
     import duckdb
     import pyarrow as pa
 
-    qualified = f"{_quoted(table.schema)}.{_quoted(table.name)}"
-    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(table.schema)}")
+    qualified = f"{quoted(table.schema)}.{quoted(table.name)}"
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(table.schema)}")
     connection.execute(f"CREATE TABLE {qualified} ("
-                       + ", ".join(f"{_quoted(c.name)} {c.type}" for c in table.columns) + ")")
+                       + ", ".join(f"{quoted(c.name)} {c.type}" for c in table.columns) + ")")
     if not drawn:
         return 0
     try:
@@ -288,7 +285,7 @@ def _create_views(connection: Any, views: list[ViewInfo]) -> None:
     while waiting:
         failures = {}
         for view in waiting:
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(view.schema)}")
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(view.schema)}")
             try:
                 connection.execute(view.sql)  # as DuckDB keeps it: names read from the view's own schema
             except duckdb.Error as error:

@@ -140,7 +140,8 @@ class Profile:
         return next((c for c in table.columns if c.name.lower() == ref[1]), None) if table else None
 
 
-def _quoted(name: str) -> str:
+def quoted(name: str) -> str:
+    """A name as a DuckDB identifier, whatever characters it holds."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -173,14 +174,14 @@ def _views(connection: Any) -> list[ViewInfo]:
 
 def _sample(connection: Any, table: TableInfo) -> None:
     """Row count, a repeatable sample of whole rows, and each column's distinct values (up to a cap)."""
-    qualified = f"src.{_quoted(table.schema)}.{_quoted(table.name)}"
+    qualified = f"src.{quoted(table.schema)}.{quoted(table.name)}"
     table.rows = connection.execute(f"SELECT count(*) FROM {qualified}").fetchone()[0]
     if not table.rows:
         return
     table.sample = connection.execute(
         f"SELECT * FROM {qualified} ORDER BY hash(rowid) LIMIT {ROW_SAMPLE}").fetchall()
     for column in table.columns:
-        name = _quoted(column.name)
+        name = quoted(column.name)
         table.values[column.name.lower()] = [row[0] for row in connection.execute(
             f"SELECT v FROM (SELECT DISTINCT {name} AS v FROM {qualified} WHERE {name} IS NOT NULL) "
             f"ORDER BY hash(v) LIMIT {DISTINCT_SAMPLE}").fetchall()]
@@ -194,9 +195,9 @@ def _unique_in_data(connection: Any, profile: Profile, refs: Iterable[ColumnRef]
         column = profile.column(ref)
         if table is None or column is None or column.unique or table.rows < 2:
             continue
-        qualified = f"src.{_quoted(table.schema)}.{_quoted(table.name)}"
+        qualified = f"src.{quoted(table.schema)}.{quoted(table.name)}"
         distinct = connection.execute(
-            f"SELECT count(DISTINCT {_quoted(column.name)}) = count(*) AND count(*) = {table.rows} "
+            f"SELECT count(DISTINCT {quoted(column.name)}) = count(*) AND count(*) = {table.rows} "
             f"FROM {qualified}").fetchone()[0]
         if distinct:
             position = table.index(ref[1])
@@ -391,9 +392,9 @@ def _dangling(connection: Any, profile: Profile) -> None:
         child_column = child.columns[child.index(key.child[1])].name
         parent_column = parent.columns[parent.index(key.parent[1])].name
         lacking = connection.execute(
-            f"SELECT count(*) FROM src.{_quoted(child.schema)}.{_quoted(child.name)} c WHERE "
-            f"c.{_quoted(child_column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM src.{_quoted(parent.schema)}."
-            f"{_quoted(parent.name)} p WHERE p.{_quoted(parent_column)} = c.{_quoted(child_column)})").fetchone()[0]
+            f"SELECT count(*) FROM src.{quoted(child.schema)}.{quoted(child.name)} c WHERE "
+            f"c.{quoted(child_column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM src.{quoted(parent.schema)}."
+            f"{quoted(parent.name)} p WHERE p.{quoted(parent_column)} = c.{quoted(child_column)})").fetchone()[0]
         marked.append(ForeignKey(key.child, key.parent, lacking > 0))
     profile.keys = marked
 

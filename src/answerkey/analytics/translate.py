@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -45,6 +46,7 @@ class PostgresVerbatimTemplates(Postgres):
     TIME_MAPPING: dict[str, str] = {}  # noqa: RUF012 (declared so by sqlglot's Dialect)
 
 
+@lru_cache(maxsize=4096)  # pure, and asked for the same gold several times per judgement
 def translate_gold(sql: str, read: str | None, write: str) -> str:
     """``sql``, written in ``read`` (None: already in ``write``), as the ``write`` dialect runs it.
 
