@@ -20,12 +20,15 @@ the answer with the suite (all must pass), timed with the suites cached, as ``ev
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
+import dataclasses
 import logging
 import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -38,7 +41,7 @@ from answerkey.analytics.mutants import Mutant, mutants
 from answerkey.analytics.sql import has_top_level_order_by
 from answerkey.analytics.suite import Suite, load_or_build, tells_apart
 from answerkey.analytics.suite_databases import Shape, typed_boundaries, write_candidate
-from answerkey.analytics.suite_profile import read_profile
+from answerkey.analytics.suite_profile import Profile, read_profile
 from answerkey.analytics.ties import tie_query
 from answerkey.analytics.translate import translate_gold
 from answerkey.analytics.warehouse import ExecutionError, Warehouse, open_warehouse
@@ -95,19 +98,43 @@ def _old_kills(path: Path, gold: str, alive: list[Mutant], seed: int) -> int:
 
 
 def _probe(path: Path, suite: Suite, golds: dict[str, str], folder: Path,
-           listed: list[str]) -> tuple[Counter[str], Counter[str]]:
-    """Survivors killed by one of ``PROBES`` more random databases (gaps) and survivors none kills, by kind (each
-    also listed, for ``--list``)."""
+           listed: list[str]) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """Survivors by kind: killed by one of ``PROBES`` more random databases (gaps); else killed only by one of
+    ``PROBES // 2`` databases that break the keys (orphans, repeated keys: equivalent under the warehouse's keys);
+    else killed by none (equivalent). Each is also listed, for ``--list``."""
     profile = read_profile(str(path), list(golds.values()))
     with duckdb.connect() as connection:
         typed = typed_boundaries(connection, profile)
-    gaps: Counter[str] = Counter()
-    equivalent: Counter[str] = Counter()
-    survivors = [(q.id, s) for q in suite.questions.values() for s in q.survivors]
-    alive = list(survivors)
+    alive = [(q.id, s) for q in suite.questions.values() for s in q.survivors]
     folder = folder / f"probes-{path.stem}"
     folder.mkdir(parents=True, exist_ok=True)
-    for seed in range(PROBES):
+    gaps, alive = _killed_by(profile, typed, alive, range(PROBES), suite, folder, "gap", listed)
+    under_keys, alive = _killed_by(_keyless(profile), typed, alive, range(PROBES, PROBES + PROBES // 2), suite,
+                                   folder, "equivalent under keys", listed)
+    equivalent: Counter[str] = Counter()
+    for question_id, survivor in alive:
+        equivalent[survivor["kind"]] += 1
+        listed.append(f"equivalent {question_id}: {survivor['kind']}: {survivor['description']}")
+    return gaps, under_keys, equivalent
+
+
+def _keyless(profile: Profile) -> Profile:
+    """The profile without its keys: no column kept unique, referring columns drawn from the values of both sides
+    (so some rows join, some are orphans, some keys repeat)."""
+    loose = copy.deepcopy(profile)
+    loose.links = [*profile.links, *((key.child, key.parent) for key in profile.keys)]
+    loose.keys = []
+    for table in loose.tables.values():
+        table.columns = [dataclasses.replace(column, unique=False) for column in table.columns]
+    return loose
+
+
+def _killed_by(profile: Profile, typed: dict[Any, list[Any]], alive: list[tuple[str, dict[str, str]]],
+               seeds: range, suite: Suite, folder: Path, label: str,
+               listed: list[str]) -> tuple[Counter[str], list[tuple[str, dict[str, str]]]]:
+    """The survivors one of these random databases kills (by kind, each listed with ``label``), and the rest."""
+    killed: Counter[str] = Counter()
+    for seed in seeds:
         if not alive:
             break
         target = folder / f"probe-{seed}.duckdb"
@@ -118,17 +145,14 @@ def _probe(path: Path, suite: Suite, golds: dict[str, str], folder: Path,
         still = []
         for question_id, survivor in alive:
             if _differs(database, suite.questions[question_id].gold_sql, survivor["sql"]):
-                gaps[survivor["kind"]] += 1
-                listed.append(f"gap        {question_id}: {survivor['kind']}: {survivor['description']}")
+                killed[survivor["kind"]] += 1
+                listed.append(f"{label:<10} {question_id}: {survivor['kind']}: {survivor['description']}")
             else:
                 still.append((question_id, survivor))
         database.close_all()
         target.unlink()
         alive = still
-    for question_id, survivor in alive:
-        equivalent[survivor["kind"]] += 1
-        listed.append(f"equivalent {question_id}: {survivor['kind']}: {survivor['description']}")
-    return gaps, equivalent
+    return killed, alive
 
 
 def main() -> None:
@@ -144,6 +168,7 @@ def main() -> None:
     by_old: Counter[str] = Counter()
     by_suite: Counter[str] = Counter()
     gaps: Counter[str] = Counter()
+    under_keys: Counter[str] = Counter()
     equivalent: Counter[str] = Counter()
     build_s = old_s = 0.0
     listed: list[str] = []
@@ -166,8 +191,9 @@ def main() -> None:
                     by_suite[kind] += killed
             by_real["all"] += sum(q.killed_by_real for q in suite.questions.values())
             golds = {q.id: q.gold_sql for q in suite.questions.values() if q.gold_sql}
-            found_gaps, found_equivalent = _probe(paths[name], suite, golds, root, listed)
+            found_gaps, found_under_keys, found_equivalent = _probe(paths[name], suite, golds, root, listed)
             gaps += found_gaps
+            under_keys += found_under_keys
             equivalent += found_equivalent
             if not args.skip_old:
                 started = time.perf_counter()
@@ -186,18 +212,22 @@ def main() -> None:
         total, suite_killed = sum(made.values()), sum(by_suite.values())
         print()
         print("| mutants | killed by the real data | by the old perturbations (of the rest) | by real data + suite "
-              "| survivors | of them killed by 48 more random databases (gaps) | likely equivalent |")
-        print("|---|---|---|---|---|---|---|")
+              f"| survivors | gaps (killed by {PROBES} more databases) | equivalent under the keys (killed only by "
+              f"{PROBES // 2} that break them) | equivalent (killed by none) |")
+        print("|---|---|---|---|---|---|---|---|")
         old = "not run" if args.skip_old else f"{by_old['all']} of {total - by_real['all']}"
         print(f"| {total} | {by_real['all']} ({by_real['all'] / total:.1%}) | {old} | {suite_killed} "
               f"({suite_killed / total:.1%}) | {total - suite_killed} | {sum(gaps.values())} | "
-              f"{sum(equivalent.values())} |")
-        distinguishable = total - sum(equivalent.values())
-        print(f"\nkilled among the mutants some database tells from the gold: {suite_killed} of {distinguishable} "
-              f"({suite_killed / distinguishable:.1%})")
-        print("\n| kind | mutants | killed | gaps | likely equivalent |\n|---|---|---|---|---|")
+              f"{sum(under_keys.values())} | {sum(equivalent.values())} |")
+        keyed = total - sum(equivalent.values()) - sum(under_keys.values())
+        print(f"\nkilled among the mutants some database that keeps the keys tells from the gold: {suite_killed} of "
+              f"{keyed} ({suite_killed / keyed:.1%}); among those any database tells apart: {suite_killed} of "
+              f"{keyed + sum(under_keys.values())} ({suite_killed / (keyed + sum(under_keys.values())):.1%})")
+        print("\n| kind | mutants | killed | gaps | equivalent under the keys | equivalent |")
+        print("|---|---|---|---|---|---|")
         for kind in sorted(made, key=lambda k: -made[k]):
-            print(f"| {kind} | {made[kind]} | {by_suite[kind]} | {gaps[kind]} | {equivalent[kind]} |")
+            print(f"| {kind} | {made[kind]} | {by_suite[kind]} | {gaps[kind]} | {under_keys[kind]} | "
+                  f"{equivalent[kind]} |")
         if args.list:
             print("\n" + "\n".join(sorted(listed)))
         print(f"\nbuild: {build_s:.1f} s for {sum(len(q) for q in by_database.values())} questions"

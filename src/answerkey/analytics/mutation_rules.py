@@ -342,8 +342,50 @@ def _join(node: exp.Expr, dialect: str) -> Iterator[_Edit]:
         return
     before = " ".join(part for part in (side, kind, "JOIN") if part)
     for target in targets:
+        if target != "INNER" and _outer_rows_rejected(node, target):
+            continue
         yield _replace("join", node, partial(_joined, node, target),
                        f"`{before}` became `{target} JOIN` for `{{fragment}}`", node.this)
+
+
+_NULL_REJECTING = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.Between, exp.In)
+"""Conditions that are never true when the column they test is NULL (``NOT IN`` is a NOT above them)."""
+
+
+def _outer_rows_rejected(join: exp.Join, target: str) -> bool:
+    """Whether the rows an INNER join made ``target`` (LEFT or RIGHT) would add are filtered out again, so the
+    mutant is the gold: every such row has the NULL-extended side's columns NULL, and a WHERE term, or the ON
+    of a later INNER join, that tests one of those columns is never true for it (outer-join simplification)."""
+    select = join.parent
+    if not isinstance(select, exp.Select) or join not in select.args.get("joins", []):
+        return False
+    joins = select.args["joins"]
+    position = joins.index(join)
+    source = select.args.get("from_") or select.args.get("from")
+    earlier = [source.this] if isinstance(source, exp.From) else []
+    earlier += [j.this for j in joins[:position]]
+    extended = [join.this] if target == "LEFT" else earlier
+    names = {t.alias_or_name.lower() for t in extended if isinstance(t, exp.Table | exp.Subquery)}
+    if len(names) != len(extended):
+        return False
+    where = select.args.get("where")
+    terms = _conjuncts(where.this) if where is not None else []
+    for later in joins[position + 1:]:
+        if not later.side and later.kind.upper() in ("", "INNER") and later.args.get("on") is not None:
+            terms += _conjuncts(later.args["on"])
+    return any(_rejects_null_of(term, names) for term in terms)
+
+
+def _rejects_null_of(term: exp.Expr, tables: set[str]) -> bool:
+    """Whether ``term`` is a comparison, LIKE, BETWEEN, IN or IS NOT NULL with a column of ``tables`` itself
+    as an operand (not inside a function, which may turn NULL into a value)."""
+    if isinstance(term, exp.Not) and isinstance(term.this, exp.Is) and isinstance(term.this.expression, exp.Null):
+        operands = [term.this.this]
+    elif isinstance(term, _NULL_REJECTING):
+        operands = [term.this] if isinstance(term, exp.Between | exp.In) else [term.this, term.expression]
+    else:
+        return False
+    return any(isinstance(o, exp.Column) and o.table.lower() in tables for o in operands)
 
 
 def _joined(join: exp.Expr, target: str) -> exp.Expr:
@@ -444,12 +486,21 @@ def _order_by(node: exp.Expr, dialect: str) -> Iterator[_Edit]:
     before, after = ("DESC", "ASC") if desc else ("ASC", "DESC")
     yield _replace("order_by", node, partial(_with, node, desc=not desc, nulls_first=flipped_nulls),
                    f"`{before}` became `{after}` for `{{fragment}}`", node.this)
-    if given:
+    if given and not _never_null(node.this, node.find_ancestor(exp.Select)):
         before, after = ("NULLS FIRST", "NULLS LAST") if nulls_first else ("NULLS LAST", "NULLS FIRST")
         yield _replace("order_by", node, partial(_with, node, nulls_first=not nulls_first),
                        f"`{before}` became `{after}` for `{{fragment}}`", node.this)
     if len(node.parent.expressions) > 1:
         yield _replace("order_by", node, _nothing, "ORDER BY key `{fragment}` dropped")
+
+
+def _never_null(key: exp.Expr, select: exp.Select | None) -> bool:
+    """Whether an ORDER BY key is a COUNT (or the alias of one), which is never NULL: where its NULLs go cannot
+    matter."""
+    if isinstance(key, exp.Column) and not key.table and select is not None:
+        aliased = {e.alias.lower(): e.this for e in select.expressions if isinstance(e, exp.Alias)}
+        key = aliased.get(key.name.lower(), key)
+    return isinstance(key, exp.Count)
 
 
 def _nulls_first(dialect: str, desc: bool) -> bool:
