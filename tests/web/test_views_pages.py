@@ -415,6 +415,8 @@ def test_the_evals_page_lists_the_runs_and_a_run_shows_verdicts_sql_and_ranked_g
     shown = text(page)
     assert " ".join(wrong["sql"].split()) in shown
     assert " ".join(wrong["gold_sql"].split()) in shown
+    assert report.run["as_of"] is not None  # every run freezes the clock, and the page says when
+    assert f"frozen at {str(report.run['as_of'])[:16]}" in shown
 
 
 def test_a_viewer_sees_each_verdict_but_never_the_gold_or_its_values(demo: Demo, viewer: TestClient) -> None:
