@@ -219,38 +219,57 @@ def judge(question: GoldenQuestion, answer: Mapping[str, Any] | None, warehouse:
         except ExecutionError as failure:
             verdict = {"refused": "refused", "timeout": "timeout"}.get(failure.kind, "answer-error")
             return result(verdict, failure.reason)
+    matching, best = _against_golds(golds, got, question, warehouse, as_of, question_options)
+    if matching and suite is not None and answer_sql is not None and matching[0][0] != EXPECTED:
+        return result(*_on_suite(matching, question, answer_sql, suite, warehouse, as_of, question_options))
+    if matching:
+        return result("pass", matching[0][1].reason, matching[0][1], matching[0][0])
+    assert best is not None
+    return result("result-mismatch", best[0].reason, best[0], best[1])
+
+
+_Matching = list[tuple[str, Comparison, bool]]
+"""The gold alternatives an answer matches on the real data: each one's SQL, comparison and whether ordered."""
+
+
+def _against_golds(golds: list[tuple[str, ResultTable]], got: ResultTable, question: GoldenQuestion,
+                   warehouse: Warehouse, as_of: datetime | None,
+                   options: CompareOptions) -> tuple[_Matching, tuple[Comparison, str] | None]:
+    """The gold alternatives the answer's result matches, and the closest miss when it matches none."""
     best: tuple[Comparison, str] | None = None
-    matching: list[tuple[str, Comparison, bool]] = []
+    matching: _Matching = []
     for sql, gold in golds:
         ordered = sql != EXPECTED and gold_is_ordered(
-            question_options, sql, has_top_level_order_by(sql, question.dialect or warehouse.dialect))
-        executed = sql if sql == EXPECTED else gold_sql_for(sql, question, warehouse, as_of, question_options)
-        comparison = _compared(gold, got, executed, question_options, ordered, warehouse)
+            options, sql, has_top_level_order_by(sql, question.dialect or warehouse.dialect))
+        executed = sql if sql == EXPECTED else gold_sql_for(sql, question, warehouse, as_of, options)
+        comparison = _compared(gold, got, executed, options, ordered, warehouse)
         if comparison.passed:
             matching.append((sql, comparison, ordered))
         elif best is None or (comparison.row_f1, comparison.column_overlap) > (best[0].row_f1,
                                                                                best[0].column_overlap):
             best = (comparison, sql)
-    databases = suite.databases_for(question.id) if suite is not None else []
-    if matching and databases and answer_sql is not None and matching[0][0] != EXPECTED:
-        why = ""
-        for sql, comparison, ordered in matching:  # any gold alternative that holds on every database will do
-            executed = gold_sql_for(sql, question, warehouse, as_of, question_options)
-            problem, judged = _suite_failure(executed, answer_sql, databases, warehouse, question_options, ordered)
-            if problem is None:
-                also = (f"also on the {judged} database(s) of the test suite" if judged else
-                        f"the gold fails on all {len(databases)} database(s) of the test suite: judged on the real "
-                        "data only")
-                return result("pass", f"{comparison.reason}, {also}", comparison, sql)
-            why = why or problem
-        return result("result-mismatch", why, matching[0][1], matching[0][0])
-    if matching and suite is not None and matching[0][0] != EXPECTED:
-        return result("pass", f"{matching[0][1].reason} (the test suite adds no database for this question)",
-                      matching[0][1], matching[0][0])
-    if matching:
-        return result("pass", matching[0][1].reason, matching[0][1], matching[0][0])
-    assert best is not None
-    return result("result-mismatch", best[0].reason, best[0], best[1])
+    return matching, best
+
+
+def _on_suite(matching: _Matching, question: GoldenQuestion, answer_sql: str, suite: Suite, warehouse: Warehouse,
+              as_of: datetime | None, options: CompareOptions) -> tuple[str, str, Comparison, str]:
+    """The verdict, reason, comparison and gold of an answer that matches on the real data, judged on the
+    question's test suite too: it passes when some matching gold alternative holds on every suite database."""
+    databases = suite.databases_for(question.id)
+    first_sql, first = matching[0][0], matching[0][1]
+    if not databases:
+        return "pass", f"{first.reason} (the test suite adds no database for this question)", first, first_sql
+    why = ""
+    for sql, comparison, ordered in matching:
+        executed = gold_sql_for(sql, question, warehouse, as_of, options)
+        problem, judged = _suite_failure(executed, answer_sql, databases, warehouse, options, ordered)
+        if problem is None:
+            also = (f"also on the {judged} database(s) of the test suite" if judged else
+                    f"the gold fails on all {len(databases)} database(s) of the test suite: judged on the real "
+                    "data only")
+            return "pass", f"{comparison.reason}, {also}", comparison, sql
+        why = why or problem
+    return "result-mismatch", why, first, first_sql
 
 
 def _suite_failure(gold_sql: str, answer_sql: str, databases: Sequence[Any], warehouse: Warehouse,
