@@ -152,6 +152,8 @@ def test_joins_swap_between_inner_and_outer() -> None:
      "SELECT t.id, u.vid FROM t RIGHT JOIN u ON t.id = u.tid WHERE t.y LIKE 'a%'"),
     ("SELECT t.id, v.id FROM t JOIN u ON t.id = u.tid JOIN v ON v.id = u.vid",
      "SELECT t.id, v.id FROM t LEFT JOIN u ON t.id = u.tid JOIN v ON v.id = u.vid"),
+    ("SELECT t.id, u.vid FROM t JOIN u ON t.id = u.tid WHERE UPPER(t.y) LIKE 'A%' AND u.x + 1 > 0",
+     "SELECT t.id, u.vid FROM t LEFT JOIN u ON t.id = u.tid WHERE UPPER(t.y) LIKE 'A%' AND u.x + 1 > 0"),
 ])
 def test_an_outer_join_whose_added_rows_are_filtered_again_is_not_made(gold: str, outer: str) -> None:
     assert outer not in of_kind(gold, "join")

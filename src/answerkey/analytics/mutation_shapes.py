@@ -136,15 +136,31 @@ def _outer_rows_rejected(join: exp.Join, target: str) -> bool:
 
 
 def _rejects_null_of(term: exp.Expr, tables: set[str]) -> bool:
-    """Whether ``term`` is a comparison, LIKE, BETWEEN, IN or IS NOT NULL with a column of ``tables`` itself
-    as an operand (not inside a function, which may turn NULL into a value)."""
+    """Whether ``term`` is a comparison, LIKE, BETWEEN, IN or IS NOT NULL with an operand that is NULL whenever
+    the columns of ``tables`` are: such a term is never true for a row an outer join added."""
     if isinstance(term, exp.Not) and isinstance(term.this, exp.Is) and isinstance(term.this.expression, exp.Null):
         operands = [term.this.this]
     elif isinstance(term, _NULL_REJECTING):
         operands = [term.this] if isinstance(term, exp.Between | exp.In) else [term.this, term.expression]
     else:
         return False
-    return any(isinstance(o, exp.Column) and o.table.lower() in tables for o in operands)
+    return any(_null_with(operand, tables) for operand in operands)
+
+
+_STRICT = (exp.Lower, exp.Upper, exp.Cast, exp.TryCast, exp.Abs, exp.Round, exp.Length, exp.Trim, exp.Paren)
+"""Functions whose result is NULL when their argument is (unlike COALESCE, CASE, NULLIF or CONCAT)."""
+
+
+def _null_with(operand: exp.Expr, tables: set[str]) -> bool:
+    """Whether ``operand`` is NULL whenever the columns of ``tables`` are: one of those columns, or a strict
+    function or arithmetic over one."""
+    if isinstance(operand, exp.Column):
+        return operand.table.lower() in tables
+    if isinstance(operand, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod):
+        return _null_with(operand.this, tables) or _null_with(operand.expression, tables)
+    if isinstance(operand, exp.Extract):
+        return _null_with(operand.expression, tables)
+    return isinstance(operand, _STRICT) and _null_with(operand.this, tables)
 
 
 def _joined(join: exp.Expr, target: str) -> exp.Expr:
