@@ -144,3 +144,13 @@ def test_an_answer_of_rows_alone_cannot_dodge_the_suite(warehouse: Warehouse, tm
     result = evaluate([question], {"q": answer}, warehouse, test_suite=True, as_of=AS_OF, suites=tmp_path).results[0]
     assert result.verdict == "answer-error"
     assert "rows only" in result.reason
+
+
+def test_a_gold_that_fails_has_no_kill_rate_and_says_why(warehouse: Warehouse, tmp_path: Path) -> None:
+    questions = [GoldenQuestion(id="bad", question="?", gold_sql="SELECT nope FROM treatments")]
+    suite = load_or_build(questions, warehouse.url.removeprefix("duckdb:///"), warehouse.fingerprint, tmp_path,
+                          AS_OF, CompareOptions())
+    built = suite.questions["bad"]
+    assert built.kill_rate is None
+    assert "nope" in built.note
+    assert suite.summary()["mutants"] == 0

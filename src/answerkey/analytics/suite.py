@@ -82,8 +82,11 @@ class QuestionSuite:
 
     @property
     def kill_rate(self) -> float | None:
-        """Share of the mutants the real database and the suite together kill."""
-        return (self.killed_by_real + self.killed_by_suite) / self.mutants if self.mutants else None
+        """Share of the mutants the real database and the suite together kill; None when there is nothing to
+        judge them by (no mutants, or a gold that fails: ``note`` says why)."""
+        if not self.mutants or self.note:
+            return None
+        return (self.killed_by_real + self.killed_by_suite) / self.mutants
 
 
 @dataclass
@@ -127,7 +130,7 @@ class Suite:
                 total = kinds.setdefault(kind, [0, 0])
                 total[0] += made
                 total[1] += killed
-        made = sum(q.mutants for q in self.questions.values())
+        made = sum(q.mutants for q in self.questions.values() if not q.note)
         real = sum(q.killed_by_real for q in self.questions.values())
         suite = sum(q.killed_by_suite for q in self.questions.values())
         return {"key": self.key, "as_of": self.as_of.isoformat(), "questions": len(self.questions),
@@ -148,6 +151,12 @@ def suite_key(questions: Sequence[GoldenQuestion], fingerprint: str, as_of: dt.d
 
 def _ok(reply: tuple[Any, ...]) -> ResultTable | None:
     return ResultTable(reply[1], reply[2]) if reply[0] == "ok" else None
+
+
+def _failure(path: str, question: _Question, runner: _Runner) -> str:
+    """Why the question's gold fails on the database at ``path`` (run once more, alone, to read its error)."""
+    reply = pool().run_batch(path, [question.gold], runner.timeout_s, runner.limits)[0]
+    return str(reply[-1]) if reply[0] != "ok" else "it gave no result in time"
 
 
 class _Runner:
@@ -257,7 +266,8 @@ def _round(path: str, questions: list[_Question], runner: _Runner, executor: Thr
         killed = question.judge(results[start:start + width], indexes)
         if killed is None:
             if name is None:
-                question.alive, question.note = [], "the gold gives no result on the real database"
+                why = _failure(path, question, runner)
+                question.alive, question.note = [], f"the gold fails on the real database: {why}"
             continue
         if name is None:
             question.killed_by_real = len(killed)

@@ -98,9 +98,11 @@ def _print_suite(suite: Any, only: str | None, survivors: bool) -> None:
         rate = question.kill_rate
         table.add_row(question.id, ", ".join(Path(d).stem.removeprefix("candidate-") for d in question.databases)
                       or "-", str(question.mutants), str(question.killed_by_real), str(question.killed_by_suite),
-                      "-" if rate is None else f"{rate:.0%}", str(len(question.survivors)) + (
-                          f" ({question.note})" if question.note else ""))
+                      "-" if rate is None else f"{rate:.0%}", str(len(question.survivors)))
     console.print(table)
+    for question in _question_rows(suite, only):
+        if question.note:
+            console.print(f"{question.id}: {question.note}")
     if survivors:
         listed = Table("question", "kind", "mutant no database kills (equivalent, or a gap)")
         for question in _question_rows(suite, only):
