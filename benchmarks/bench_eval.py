@@ -12,7 +12,6 @@ ratio is printed. The sandbox runs each query in a worker process, on a connecti
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import sys
 import tempfile
@@ -26,8 +25,7 @@ from answerkey.analytics.loading import load_postgres_dump
 from answerkey.analytics.sandbox import pool
 from answerkey.analytics.translate import translate_gold
 from answerkey.analytics.warehouse import ExecutionError, Warehouse, open_warehouse
-
-DEFOG = Path(__file__).resolve().parent.parent / "tests" / "data" / "defog"
+from defog import DEFOG, defog_questions  # beside this script
 
 
 class InProcessWarehouse(Warehouse):
@@ -72,12 +70,7 @@ def main() -> None:
         databases = {dump.stem: load_postgres_dump(dump, Path(folder) / f"{dump.stem}.duckdb")
                      for dump in sorted((DEFOG / "databases").glob("*.sql"))}
         print(f"load 11 PostgreSQL dumps into DuckDB: {time.perf_counter() - started:.2f} s")
-        by_database: dict[str, list[GoldenQuestion]] = {}
-        with (DEFOG / "questions" / "questions_gen_postgres.csv").open(encoding="utf-8") as handle:
-            for number, row in enumerate(csv.DictReader(handle), start=1):
-                by_database.setdefault(row["db_name"], []).append(GoldenQuestion(
-                    id=f"{row['db_name']}-{number}", question=row["question"], gold_sql=row["query"],
-                    dialect="postgres"))
+        by_database = defog_questions()
         warehouses = {name: open_warehouse(str(path)) for name, path in databases.items()}
         answers = {q.id: {"id": q.id, "sql": translate_gold(q.alternatives()[-1], "postgres", "duckdb")}
                    for questions in by_database.values() for q in questions}

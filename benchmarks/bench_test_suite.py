@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import dataclasses
 import logging
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -45,21 +44,11 @@ from answerkey.analytics.suite_profile import Profile, read_profile
 from answerkey.analytics.ties import tie_query
 from answerkey.analytics.translate import translate_gold
 from answerkey.analytics.warehouse import ExecutionError, Warehouse, open_warehouse
+from defog import DEFOG, defog_questions
 from perturbations import perturbed_databases  # the baseline, beside this script
 
-DEFOG = Path(__file__).resolve().parent.parent / "tests" / "data" / "defog"
 PROBES = 48
 """Extra random databases a surviving mutant is run on, to tell gaps from likely equivalents."""
-
-
-def _questions() -> dict[str, list[GoldenQuestion]]:
-    by_database: dict[str, list[GoldenQuestion]] = defaultdict(list)
-    with (DEFOG / "questions" / "questions_gen_postgres.csv").open(encoding="utf-8") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=1):
-            by_database[row["db_name"]].append(GoldenQuestion(
-                id=f"{row['db_name']}-{number}", question=row["question"], gold_sql=row["query"],
-                dialect="postgres"))
-    return dict(by_database)
 
 
 def _differs(database: Warehouse, gold: str, mutant: str) -> bool:
@@ -162,7 +151,7 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="List every surviving mutant, gap or equivalent.")
     args = parser.parse_args()
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
-    by_database = {k: v for k, v in _questions().items() if not args.databases or k in args.databases}
+    by_database = {k: v for k, v in defog_questions().items() if not args.databases or k in args.databases}
     made: Counter[str] = Counter()
     by_real: Counter[str] = Counter()
     by_old: Counter[str] = Counter()
