@@ -101,8 +101,8 @@ def compare_runs(workspace: Workspace, before: str, after: str) -> tuple[dict[st
     """What got better or worse from run ``before`` to run ``after``: a summary and each changed question."""
     first, old = load_run(workspace, before)
     second, new = load_run(workspace, after)
-    merged = old.set_index("question_id")[["verdict"]].join(
-        new.set_index("question_id")[["verdict", "reason"]], how="outer", lsuffix="_before", rsuffix="_after")
+    merged = old[["question_id", "verdict"]].merge(new[["question_id", "verdict", "reason"]], on="question_id",
+                                                  how="outer", suffixes=("_before", "_after")).set_index("question_id")
     changes = []
     for question_id, row in merged.iterrows():
         was = None if pd.isna(row["verdict_before"]) else str(row["verdict_before"])
