@@ -97,15 +97,16 @@ def freeze_clock(sql: str, dialect: str, instant: datetime) -> str:
     return tree.sql(dialect=dialect)
 
 
-def parse_as_of(text: str) -> datetime:
-    """The instant ``YYYY-MM-DD`` (midnight) or an ISO 8601 datetime names, as naive UTC."""
+def parse_as_of(text: str, name: str = "as_of") -> datetime:
+    """The instant ``YYYY-MM-DD`` (midnight) or an ISO 8601 datetime names, as naive UTC; a bad value is an
+    error naming ``name`` (the field or option it came from)."""
     expected = "a date YYYY-MM-DD or an ISO 8601 datetime such as 2024-05-01T12:00:00Z"
     if not isinstance(text, str):
-        raise ParameterError.invalid("as_of", expected, text)
+        raise ParameterError.invalid(name, expected, text)
     try:
         return _naive_utc(datetime.fromisoformat(text.strip()))
     except ValueError:
-        raise ParameterError.invalid("as_of", expected, text) from None
+        raise ParameterError.invalid(name, expected, text) from None
 
 
 def _naive_utc(instant: datetime) -> datetime:

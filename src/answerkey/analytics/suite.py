@@ -58,11 +58,11 @@ BUILD_MAX_ROWS = 20_000
 BATCH = 64
 """Queries sent to a sandbox worker in one round trip."""
 GENERAL_TRIES = 3
+"""Large candidates tried, of each kind (with NULLs, without), to find one where a gold returns rows."""
 FOCUSED_TRIES = 16
 """At most this many candidates drawn for one question alone, while some of its mutants live."""
 FOCUSED_PATIENCE = 6
 """Stop drawing them after this many in a row kill nothing (what is left is likely equivalent to the gold)."""
-"""Large candidates tried, of each kind (with NULLs, without), to find one where a gold returns rows."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,8 @@ class Suite:
         """Mutants, kills and survivors over every question, by kind."""
         kinds: dict[str, list[int]] = {}
         for question in self.questions.values():
+            if question.note:  # a gold that fails judges none of its mutants
+                continue
             for kind, (made, killed) in question.by_kind.items():
                 total = kinds.setdefault(kind, [0, 0])
                 total[0] += made
@@ -175,7 +177,7 @@ class _Runner:
 
 
 def tells_apart(gold: ResultTable, got: ResultTable | None, options: CompareOptions, ordered: bool,
-             keyed: tuple[ResultTable | None, int, int | None] | None) -> bool:
+                keyed: tuple[ResultTable | None, int, int | None] | None) -> bool:
     """Whether a mutant's result tells it from the gold (an error always does)."""
     if got is None:
         return True

@@ -293,7 +293,8 @@ def _create_views(connection: Any, views: list[ViewInfo]) -> None:
         if len(failures) == len(waiting):
             break
         waiting = list(failures)
-    for view, why in failures.items():
+    if failures:
+        view, why = next(iter(failures.items()))
         raise CandidateError(f"the view {view.schema}.{view.name} cannot be recreated in a test suite's candidate "
                              f"database ({why}); a suite needs every view of the warehouse to read only its own "
                              "tables and views")
