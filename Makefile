@@ -4,6 +4,8 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
+MF_VENV ?= .venv-metricflow
+MF_STAMP := $(MF_VENV)/.installed
 DEMO_DIR ?= answerkey-demo
 
 .PHONY: install demo test lint format bench clean
@@ -13,12 +15,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# MetricFlow (dbt), the peer `metrics query` is tested against, pins packages the dev tools do not accept.
+$(MF_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(MF_VENV)
+	$(MF_VENV)/bin/python -m pip install --quiet --disable-pip-version-check '.[metricflow]'
+	touch $(MF_STAMP)
+
+install: $(STAMP) $(MF_STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/answerkey demo $(DEMO_DIR) --force $(if $(CI),,--serve)
 
-test: $(STAMP)
+test: $(STAMP) $(MF_STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: $(STAMP)
@@ -50,4 +58,4 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_review.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MF_VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ __all__ = [
     "AnswerkeyError",
     "ConflictError",
     "ImportValidationError",
+    "MetricQueryError",
     "NotFoundError",
     "ParameterError",
     "RowProblem",
@@ -49,6 +50,10 @@ class StoreError(AnswerkeyError, RuntimeError):
 
 class ConflictError(StoreError):
     """What a write was based on changed before it landed (another reviewer decided first); read again and redo."""
+
+
+class MetricQueryError(AnswerkeyError, ValueError):
+    """A metric query that cannot be compiled: it names the metric, the dimension and the join path missing."""
 
 
 class NotFoundError(AnswerkeyError, LookupError):

@@ -3,7 +3,9 @@
 - ``context/tables/<table>.yaml``: a table and its columns, with descriptions, synonyms and an endorsement
   status (``certified``, ``endorsed``, ``draft``, ``deprecated`` with owner, reason and replacement);
 - ``context/relationships.yaml``: join keys and their cardinality;
-- ``context/metrics.yaml``: metrics in a MetricFlow-like shape (simple, ratio, derived), with the SQL they mean;
+- ``context/semantic_models.yaml``: tables as MetricFlow semantic models (entities, dimensions, measures);
+- ``context/metrics.yaml``: metrics in MetricFlow's shape (simple, ratio, derived, cumulative, conversion);
+- ``context/time_spine.yaml``: the days cumulative and offset metrics are laid over (a table or a date range);
 - ``context/rules.md``: rules always given to the agent; ``context/guides/<topic>.md``: guides by topic.
 
 Everything is plain files kept in git; nothing here is stored in the database.
@@ -18,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from answerkey.analytics.metric_model import Metric
+from answerkey.analytics.semantic_model import SemanticModel, TimeSpine
 from answerkey.errors import ImportValidationError, RowProblem
 from answerkey.excerpt import excerpt
 from answerkey.yaml_input import read_yaml
@@ -75,55 +79,28 @@ class Relationship(BaseModel):
     cardinality: Literal["one_to_one", "one_to_many", "many_to_one", "many_to_many"]
 
 
-class Metric(BaseModel):
-    """A metric in a MetricFlow-like shape: ``simple`` (an aggregate ``sql`` over ``table``), ``ratio``
-    (``numerator`` / ``denominator``, metric names) or ``derived`` (``expr`` over other metrics)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1)
-    description: str = ""
-    type: Literal["simple", "ratio", "derived"] = "simple"
-    table: str | None = None
-    sql: str | None = None
-    filter: str | None = None
-    numerator: str | None = None
-    denominator: str | None = None
-    expr: str | None = None
-    metrics: list[str] = Field(default_factory=list)
-    time_grain: str | None = None
-    status: Status = "draft"
-    owner: str | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> Metric:
-        needed = {"simple": ("table", "sql"), "ratio": ("numerator", "denominator"), "derived": ("expr",)}[self.type]
-        missing = [name for name in needed if not getattr(self, name)]
-        if missing:
-            raise ValueError(f"a {self.type} metric needs {' and '.join(missing)}")
-        return self
-
-    def query(self) -> str | None:
-        """The SQL a simple metric means: ``SELECT <sql> FROM <table> [WHERE <filter>]``."""
-        if self.type != "simple":
-            return None
-        where = f" WHERE {self.filter}" if self.filter else ""
-        return f"SELECT {self.sql} AS {self.name} FROM {self.table}{where}"
-
-
 class ContextLayer(BaseModel):
     """The whole context layer, as read from ``context/``."""
 
     tables: list[TableEntry] = Field(default_factory=list)
     relationships: list[Relationship] = Field(default_factory=list)
     metrics: list[Metric] = Field(default_factory=list)
+    semantic_models: list[SemanticModel] = Field(default_factory=list)
+    time_spine: TimeSpine | None = None
     rules: str = ""
     guides: dict[str, str] = Field(default_factory=dict)
 
     def table(self, name: str) -> TableEntry | None:
         """The table called ``name`` (case folded, schema prefix optional)."""
         wanted = name.casefold()
-        return next((t for t in self.tables if t.name.casefold() in (wanted, wanted.split(".")[-1])), None)
+        exact = next((t for t in self.tables if t.name.casefold() == wanted), None)
+        if exact is not None or "." in wanted:
+            return exact or next((t for t in self.tables if t.name.casefold() == wanted.split(".")[-1]), None)
+        return next((t for t in self.tables if t.name.casefold().split(".")[-1] == wanted), None)
+
+    def metric(self, name: str) -> Metric | None:
+        """The metric called ``name``."""
+        return next((m for m in self.metrics if m.name == name), None)
 
     def content_hash(self) -> str:
         """The version of the context: a sha256 of its canonical JSON."""
@@ -167,7 +144,8 @@ def load_context(folder: str | Path) -> ContextLayer:
         if entry is not None:
             tables.append(entry)
     lists: dict[str, list[Any]] = {}
-    for name, model in (("relationships", Relationship), ("metrics", Metric)):
+    for name, model in (("relationships", Relationship), ("metrics", Metric),
+                        ("semantic_models", SemanticModel)):
         path = root / f"{name}.yaml"
         lists[name] = []
         data = _yaml(path, problems) if path.is_file() else []
@@ -178,12 +156,15 @@ def load_context(folder: str | Path) -> ContextLayer:
             parsed = _validated(model, item, path, number, problems)
             if parsed is not None:
                 lists[name].append(parsed)
+    spine_path = root / "time_spine.yaml"
+    spine = (_validated(TimeSpine, _yaml(spine_path, problems), spine_path, None, problems)
+             if spine_path.is_file() else None)
     if problems:
         raise ImportValidationError(problems, consequence="the context was not read")
     rules = (root / "rules.md").read_text(encoding="utf-8") if (root / "rules.md").is_file() else ""
     guides = {p.stem: p.read_text(encoding="utf-8") for p in sorted((root / "guides").glob("*.md"))}
-    return ContextLayer(tables=tables, relationships=lists["relationships"], metrics=lists["metrics"], rules=rules,
-                        guides=guides)
+    return ContextLayer(tables=tables, relationships=lists["relationships"], metrics=lists["metrics"],
+                        semantic_models=lists["semantic_models"], time_spine=spine, rules=rules, guides=guides)
 
 
 def render_for_agent(context: ContextLayer, question: str | None = None, fmt: str = "markdown") -> str:
@@ -209,12 +190,17 @@ def render_for_agent(context: ContextLayer, question: str | None = None, fmt: st
         lines += ["## Joins", *[f"- {r.left} = {r.right} ({r.cardinality.replace('_', '-')})"
                                 for r in context.relationships], ""]
     if context.metrics:
-        lines.append("## Metrics (use these definitions; do not recompute them another way)")
+        from answerkey.analytics.metric_words import describe_metric, metric_sql_for_agent
+
+        lines += ["## Metrics (use these definitions; do not recompute them another way)",
+                  "Each metric's SQL is what it means; grouped by a grain or a dimension it is computed the same way "
+                  "per group (as `answerkey metrics query` does).", ""]
         for metric in context.metrics:
-            definition = metric.query() or (f"{metric.numerator} / {metric.denominator}" if metric.type == "ratio"
-                                            else metric.expr)
-            lines.append(f"- **{metric.name}** ({metric.status}): {metric.description} `{definition}`")
-        lines.append("")
+            label = f" ({metric.label})" if metric.label else ""
+            description = f" {metric.description.strip()}" if metric.description.strip() else ""
+            lines += [f"### {metric.name}{label}, {metric.type}, {metric.status}", *([description.strip()]
+                      if description else []), f"Means: {describe_metric(metric, context)}.", "```sql",
+                      metric_sql_for_agent(metric, context), "```", ""]
     if context.rules:
         lines += ["## Rules", context.rules.strip(), ""]
     for topic, text in guides.items():

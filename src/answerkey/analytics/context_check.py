@@ -86,7 +86,7 @@ def check_context(context: ContextLayer, warehouse: Warehouse,
                                          "described as unique, but the data holds duplicates"))
     by_name: dict[str, set[str]] = defaultdict(set)
     for metric in context.metrics:
-        by_name[metric.name.lower()].add(metric.query() or metric.expr or f"{metric.numerator}/{metric.denominator}")
+        by_name[metric.name.lower()].add(metric.definition())
         if metric.status in ("certified", "endorsed") and metric.table:
             entry = context.table(metric.table)
             if entry is not None and entry.status == "deprecated":

@@ -49,13 +49,16 @@ def import_dbt_command(
     manifest: Annotated[Path, typer.Argument(help="dbt's target/semantic_manifest.json.")],
     context: ContextOption = None,
 ) -> None:
-    """Tables, columns and metrics from a dbt semantic manifest (described tables and defined metrics are kept)."""
+    """Semantic models, tables, join paths, metrics and the time spine from a dbt semantic manifest (what the context
+    already describes or defines is kept; what cannot be mapped is listed)."""
     from answerkey.analytics.dbt import import_dbt
 
-    written, metrics = import_dbt(manifest, _folder(ctx.obj, context))
+    written, metrics, unmapped = import_dbt(manifest, _folder(ctx.obj, context))
     for path in written:
         console.print(f"imported {path}")
     console.print(f"{len(written)} table(s) and {metrics} metric(s) imported")
+    for note in unmapped:
+        console.print(f"[yellow]not mapped:[/yellow] {note}", markup=True, highlight=False)
 
 
 @context_app.command("check")

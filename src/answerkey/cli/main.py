@@ -24,6 +24,7 @@ from answerkey.cli import (
     label_issues_cmd,
     labels_cmds,
     leakage_cmd,
+    metrics_cmd,
     monitor_cmds,
     release_cmds,
     report_cmd,
@@ -74,6 +75,7 @@ annotators_cmd.register(app)
 eval_cmd.register(app)
 golden_cmd.register(app)
 context_cmd.register(app)
+metrics_cmd.register(app)
 feedback_cmd.register(app)
 split_cmds.register(app)
 leakage_cmd.register(app)
