@@ -12,6 +12,7 @@ from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.context import Column, ContextLayer, TableEntry
 from answerkey.analytics.golden import GoldenQuestion
+from answerkey.analytics.semantic_check import check_semantic_layer
 from answerkey.analytics.sql import parse_one
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.findings import Finding, Severity
@@ -67,7 +68,8 @@ def check_context(context: ContextLayer, warehouse: Warehouse,
                   questions: Sequence[GoldenQuestion] = ()) -> list[Finding]:
     """Findings: tables and columns the gold SQL uses with no entry or an empty description, metrics defined
     twice differently, endorsed metrics on deprecated tables, relationships whose keys are missing or whose
-    cardinality the data contradicts, columns said to be unique that are not, and stale entries."""
+    cardinality the data contradicts, columns said to be unique that are not, stale entries, and semantic metrics
+    that do not compile or fail on the warehouse (see :mod:`answerkey.analytics.semantic_check`)."""
     columns = warehouse_columns(warehouse)
     findings: list[Finding] = []
     for table in context.tables:
@@ -97,6 +99,7 @@ def check_context(context: ContextLayer, warehouse: Warehouse,
         if len(definitions) > 1:
             findings.append(_finding("metric_conflict", f"metric {name}", f"defined {len(definitions)} ways: "
                                      + " | ".join(sorted(definitions))))
+    findings.extend(check_semantic_layer(context, warehouse))
     for relationship in context.relationships:
         findings.extend(_relationship_findings(relationship.left, relationship.right, relationship.cardinality,
                                                columns, warehouse))

@@ -111,7 +111,8 @@ class _Compiler:
         parts = [(self.metric_sql(self.metric(m), items, list(query.where), None, m), [m]) for m in query.metrics]
         body = self.combine(parts, items)
         order = []
-        for key in query.order_by or [i.name for i in items]:
+        mentioned = {key.lstrip("-") for key in query.order_by}
+        for key in [*query.order_by, *(i.name for i in items if i.name not in mentioned)]:  # ties in group order
             column = key.lstrip("-")
             if column not in names:
                 raise MetricQueryError(f"order-by {column!r} is neither a metric nor a group-by of the query"

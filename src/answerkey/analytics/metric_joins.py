@@ -8,6 +8,7 @@ subquery, so dimension expressions are evaluated against their own table.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -69,6 +70,15 @@ class JoinTree:
             return node.children[entity]
         candidates = [m for m in self._models if m.name != node.model.name and (e := m.entity(entity)) is not None
                       and e.identifies and self._holds(m, item, rest)]
+        identifying = [m for m in self._models if m.name != node.model.name
+                       and (e := m.entity(entity)) is not None and e.identifies]
+        if not candidates and len(identifying) == 1 and not rest and item.kind != "entity":
+            known = [d.name for d in identifying[0].dimensions]
+            close = difflib.get_close_matches(item.target, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"its dimensions: {', '.join(known) or 'none'}"
+            raise MetricQueryError(f"metric {self._metric}: no join path for {item.name}: semantic model "
+                                   f"{identifying[0].name} identifies entity {entity!r} but has no dimension "
+                                   f"{item.target!r} ({hint})")
         if len(candidates) != 1:
             what = (f"entity {rest[0]!r}" if rest else
                     f"{'entity' if item.kind == 'entity' else 'dimension'} {item.target!r}")
