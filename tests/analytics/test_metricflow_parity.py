@@ -85,8 +85,20 @@ QUERIES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("visit_to_order_rate", ("metric_time__month",), ()),
     ("visit_to_order_rate", ("metric_time__month", "customer__region"), ()),
     ("visit_conversions", ("metric_time__month",), ()),
+    # semi-additive measures (non_additive_dimension, with and without window groupings), join_to_timespine
+    ("customer_balance", ("metric_time__month",), ()),
+    ("customer_balance", (), ()),
+    ("customer_balance", ("metric_time__week", "customer__region"), ()),
+    ("last_day_balance", ("customer__region",), ()),
+    ("last_day_balance", ("metric_time__month",), ()),
+    ("opening_balance", ("metric_time__month", "customer__region"), ()),
+    ("revenue_every_day", ("metric_time__month",), ()),
+    ("revenue_every_day", ("metric_time__day", "customer__region"), ()),
+    ("revenue_every_day", (), ()),
+    ("orders_filled", ("metric_time__day",), ()),
     # several metrics of different types together
     ("revenue,visits,avg_order_value,revenue_7d", ("metric_time__month",), ()),
+    ("revenue_every_day,customer_balance,visit_to_order_rate", ("metric_time__month",), ()),
 ]
 
 

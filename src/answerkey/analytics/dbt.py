@@ -72,7 +72,7 @@ def _measure_input(value: Any) -> dict[str, Any] | None:
         return {"name": value}
     out = {"name": value.get("name"), "filter": _filter(value.get("filter")), "alias": value.get("alias"),
            "join_to_timespine": bool(value.get("join_to_timespine")), "fill_nulls_with": value.get("fill_nulls_with")}
-    return {k: v for k, v in out.items() if v not in (None, False)}
+    return {k: v for k, v in out.items() if v is not None and v is not False}  # keeps fill_nulls_with: 0
 
 
 def _metric_input(value: Any) -> dict[str, Any]:

@@ -32,6 +32,9 @@ from answerkey.analytics.metric_stages import (
     aggregated,
     interval,
     items_stage,
+    non_additive,
+    non_additive_columns,
+    on_time_spine,
     rows_stage,
     shifted,
     spine_sql,
@@ -145,13 +148,14 @@ class _Compiler:
             return self.table_metric(metric, items, filters, output)
         if metric.type in ("simple", "cumulative"):
             assert metric.measure is not None
-            if metric.measure.join_to_timespine:
-                raise MetricQueryError(f"metric {metric.name}: join_to_timespine is not compiled yet")
             model, measure = self.measure(metric.measure.name, metric.name)
             filters = filters + filters_of(metric.measure.filter)
             if metric.type == "cumulative":
                 return self.cumulative(metric, model, measure, items, filters, output)
             sql = self.measure_sql(metric.name, model, measure, items, filters, offset, output)
+            if metric.measure.join_to_timespine and any(i.is_metric_time for i in items):
+                sql = on_time_spine(sql, self.spine(metric.name, "join_to_timespine"), items,
+                                    [f for f in filters if touches_metric_time(f)], output)
             if metric.measure.fill_nulls_with is not None:
                 keys = "".join(f"{q(i.name)}, " for i in items)
                 sql = (f"SELECT {keys}COALESCE({q(output)}, {int(metric.measure.fill_nulls_with)}) AS {q(output)} "
@@ -237,25 +241,20 @@ class _Compiler:
         needed, time_items = self.needed(items, filters)
         grain = self.base_grain(name, model, measure, time_items)
         row_filters = [f for f in filters if not touches_metric_time(f)]
-        sql, carried = self.rows(name, model, measure, needed, row_filters)
+        extra = non_additive_columns(model, measure, name)
+        sql, carried = self.rows(name, model, measure, needed, row_filters, extra)
+        carried += tuple(extra)
         if offset is not None:
             finest = min((i.grain or grain for i in time_items), key=GRAINS.index, default=grain)
             sql = shifted(Rows(sql, carried), self.spine(name, "a time offset"), offset, finest).sql
         staged = items_stage(sql, carried, time_items, [f for f in filters if touches_metric_time(f)], grain)
-        staged = self.non_additive(name, model, measure, staged, items)
-        return aggregated(staged, items, aggregate(measure, '"__m"'), output)
-
-    def non_additive(self, name: str, model: SemanticModel, measure: Measure, staged: str,
-                     items: Sequence[Item]) -> str:
-        """Only the rows at the last (or first) value of a non-additive dimension, per metric_time period and
-        window grouping."""
-        if measure.non_additive_dimension is None:
-            return staged
-        raise MetricQueryError(f"metric {name}: measure {measure.name} has a non_additive_dimension, which is not "
-                               "compiled yet")
+        return aggregated(non_additive(staged, measure, items), items, aggregate(measure, '"__m"'), output)
 
     def cumulative(self, metric: Metric, model: SemanticModel, measure: Measure, items: Sequence[Item],
                    filters: Sequence[str], output: str) -> str:
+        if measure.non_additive_dimension is not None:
+            raise MetricQueryError(f"metric {metric.name}: a cumulative metric over measure {measure.name}, which "
+                                   "has a non_additive_dimension, is not compiled")
         needed, time_items = self.needed(items, filters)
         row_filters = [f for f in filters if not touches_metric_time(f)]
         sql, _ = self.rows(metric.name, model, measure, needed, row_filters)
@@ -294,6 +293,10 @@ class _Compiler:
         assert params is not None
         base_model, base_measure = self.measure(params.base_measure.name, metric.name)
         conv_model, conv_measure = self.measure(params.conversion_measure.name, metric.name)
+        for measure in (base_measure, conv_measure):
+            if measure.non_additive_dimension is not None:
+                raise MetricQueryError(f"metric {metric.name}: a conversion over measure {measure.name}, which has a "
+                                       "non_additive_dimension, is not compiled")
         base_filters = filters + filters_of(params.base_measure.filter)
         base = self.measure_sql(metric.name, base_model, base_measure, items, base_filters, None, "__base")
         needed, time_items = self.needed(items, base_filters)

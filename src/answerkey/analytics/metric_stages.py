@@ -19,9 +19,11 @@ from datetime import date, timedelta
 from answerkey.analytics.metric_items import Item, filter_items, render_filter
 from answerkey.analytics.metric_joins import JoinTree, q, truncate
 from answerkey.analytics.semantic_model import Measure, SemanticModel, TimeSpine
+from answerkey.errors import MetricQueryError
 
-__all__ = ["Offset", "Rows", "aggregate", "aggregated", "interval", "items_stage", "rows_stage", "shifted",
-           "spine_sql", "touches_metric_time", "where"]
+__all__ = ["Offset", "Rows", "aggregate", "aggregated", "interval", "items_stage", "non_additive",
+           "non_additive_columns", "on_time_spine", "rows_stage", "shifted", "spine_sql", "touches_metric_time",
+           "where"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,55 @@ def items_stage(sql: str, carried: Sequence[str], time_items: Sequence[Item], ti
     times = [f"{truncate(i.grain or base_grain, time)} AS {q(i.name)}" for i in time_items]
     columns = [*times, *(f"s.{q(c)}" for c in carried), 's."__time"', *(f"s.{q(v)}" for v in values)]
     return where(f"SELECT {', '.join(columns)} FROM ({sql}) AS s", time_filters)
+
+
+def non_additive_columns(model: SemanticModel, measure: Measure, metric: str) -> dict[str, str]:
+    """The columns a non-additive measure's rows carry: ``__nad`` (its dimension at its grain) and one
+    ``__g<i>`` per window grouping entity."""
+    rule = measure.non_additive_dimension
+    if rule is None:
+        return {}
+    dimension = model.dimension(rule.name)
+    if dimension is None or dimension.type != "time":
+        raise MetricQueryError(f"metric {metric}: measure {measure.name}'s non_additive_dimension {rule.name!r} is "
+                               f"not a time dimension of semantic model {model.name}")
+    columns = {"__nad": truncate(dimension.granularity or "day", dimension.sql)}
+    for number, name in enumerate(rule.window_groupings):
+        entity = model.entity(name)
+        if entity is None:
+            raise MetricQueryError(f"metric {metric}: measure {measure.name} groups its non-additive window by "
+                                   f"entity {name!r}, which semantic model {model.name} does not have")
+        columns[f"__g{number}"] = entity.sql
+    return columns
+
+
+def non_additive(sql: str, measure: Measure, group_by: Sequence[Item]) -> str:
+    """Only the rows at the last (or first) value of the non-additive dimension within each metric_time period
+    asked for and each window grouping, as MetricFlow keeps them (other dimensions do not split the window)."""
+    rule = measure.non_additive_dimension
+    if rule is None:
+        return sql
+    partition = [q(i.name) for i in group_by if i.is_metric_time]
+    partition += [q(f"__g{n}") for n in range(len(rule.window_groupings))]
+    over = f"PARTITION BY {', '.join(partition)}" if partition else ""
+    pick = f'{rule.window_choice.upper()}(w."__nad") OVER ({over})'
+    return (f'SELECT * FROM (SELECT w.*, {pick} AS "__nad_pick" FROM ({sql}) AS w) AS n '
+            'WHERE "__nad" = "__nad_pick"')
+
+
+def on_time_spine(sql: str, spine: TimeSpine, group_by: Sequence[Item], time_filters: Sequence[str],
+                  output: str) -> str:
+    """Every spine period at the metric_time grains asked for, with the metric's value where it has one
+    (``join_to_timespine``); the other group-by columns come from the metric and are NULL on empty periods."""
+    times = [i for i in group_by if i.is_metric_time]
+    periods = ", ".join(f"{truncate(i.grain or 'day', 'ds')} AS {q(i.name)}" for i in times)
+    keys = ", ".join(q(i.name) for i in times)
+    spine_periods = where(f"SELECT {periods} FROM ({spine_sql(spine)}) AS days GROUP BY {keys}",
+                          [f for f in time_filters if all(i.is_metric_time for i in filter_items(f))])
+    columns = [f"sp.{q(i.name)}" if i.is_metric_time else f"m.{q(i.name)}" for i in group_by]
+    on = " AND ".join(f"sp.{q(i.name)} = m.{q(i.name)}" for i in times)
+    return (f"SELECT {', '.join([*columns, f'm.{q(output)}'])} FROM ({spine_periods}) AS sp "
+            f"LEFT OUTER JOIN ({sql}) AS m ON {on}")
 
 
 def aggregated(sql: str, group_by: Sequence[Item], value: str, output: str) -> str:

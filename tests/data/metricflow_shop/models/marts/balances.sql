@@ -1,0 +1,2 @@
+select customer_id, balance_date, balance
+from {{ ref('raw_balances') }}
