@@ -41,7 +41,7 @@ def test_every_bad_entry_is_named_and_nothing_is_read(tmp_path: Path) -> None:
         load_golden(path)
     text = str(caught.value)
     assert f"{path}:2" in text
-    assert "exactly one of gold_sql, expected or unanswerable" in text
+    assert "exactly one of gold_sql, expected, expected_metric or unanswerable" in text
     assert f"{path}:3" in text
     assert "invalid JSON" in text
     assert f"{path}:4:id" in text

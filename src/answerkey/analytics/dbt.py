@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from answerkey.analytics.context import Column, Relationship, TableEntry
 from answerkey.analytics.metric_model import Metric
-from answerkey.analytics.semantic_model import SemanticModel, TimeSpine
+from answerkey.analytics.semantic_model import GRAINS, SemanticModel, TimeSpine
 from answerkey.errors import ImportValidationError, RowProblem
 from answerkey.excerpt import clip
 from answerkey.json_input import load_json
@@ -104,9 +104,14 @@ def _semantic_model(model: dict[str, Any], unmapped: list[str]) -> dict[str, Any
         if params.get("validity_params"):
             unmapped.append(f"semantic model {name}: dimension {dimension['name']} is a validity window "
                             "(slowly changing dimension), which metrics query does not join by")
+        grain = params.get("time_granularity")
+        if grain is not None and str(grain).lower() not in GRAINS:
+            unmapped.append(f"semantic model {name}: dimension {dimension['name']} has granularity {grain}; "
+                            f"metrics query groups it from a day up ({', '.join(GRAINS)})")
+            grain = "day"
         dimensions.append({k: v for k, v in {
             "name": dimension["name"], "type": dimension.get("type", "categorical").lower(),
-            "expr": dimension.get("expr"), "granularity": params.get("time_granularity"),
+            "expr": dimension.get("expr"), "granularity": grain.lower() if isinstance(grain, str) else grain,
             "description": dimension.get("description"), "label": dimension.get("label")}.items() if v})
     measures = []
     for measure in model.get("measures", []):
@@ -187,14 +192,35 @@ def _table(model: SemanticModel) -> TableEntry:
         if _COLUMN.match(dimension.sql):
             grain = f" ({dimension.granularity} grain)" if dimension.type == "time" else ""
             columns.setdefault(dimension.sql, Column(
-                name=dimension.sql, description=(dimension.description or dimension.label or "") + grain,
+                name=dimension.sql, description=((dimension.description or dimension.label or "") + grain).strip(),
                 synonyms=[dimension.name] if dimension.sql != dimension.name else []))
     return TableEntry(name=model.table, description=model.description or model.label or "", status="endorsed",
                       columns=list(columns.values()))
 
 
-def _problem(path: Path, where: str, error: Exception | str) -> RowProblem:
-    return RowProblem(str(path), None, where, clip(str(error)), "a dbt semantic manifest entry")
+def _time_spine(configuration: dict[str, Any], unmapped: list[str]) -> TimeSpine | None:
+    """The project's day spine: from ``time_spines`` (the one whose primary column has day grain), or from the
+    older ``time_spine_table_configurations``."""
+    spines = configuration.get("time_spines") or []
+    days = [s for s in spines if str((s.get("primary_column") or {}).get("time_granularity") or "day").lower()
+            == "day"]
+    if len(spines) > len(days[:1]):
+        unmapped.append(f"{len(spines) - len(days[:1])} time spine(s) at other grains are not kept; only the day "
+                        "spine is")
+    if days:
+        relation, column = days[0].get("node_relation") or {}, days[0].get("primary_column") or {}
+        schema = relation.get("schema_name")
+        return TimeSpine(table=f"{schema}.{relation['alias']}" if schema else relation["alias"],
+                         column=column.get("name", "date_day"))
+    legacy = [s for s in configuration.get("time_spine_table_configurations") or []
+              if str(s.get("grain") or "day").lower() == "day"]
+    if legacy:
+        return TimeSpine(table=legacy[0]["location"], column=legacy[0].get("column_name") or "date_day")
+    return None
+
+
+def _problem(path: Path, where: str, found: object, expected: str) -> RowProblem:
+    return RowProblem(str(path), None, where, clip(repr(found) if not isinstance(found, str) else found), expected)
 
 
 def read_semantic_manifest(path: str | Path) -> ManifestImport:
@@ -220,23 +246,16 @@ def read_semantic_manifest(path: str | Path) -> ManifestImport:
                     result.metrics.append(Metric.model_validate(_metric(entry)))
             except ValidationError as error:
                 name = entry.get("name") if isinstance(entry, dict) else None
-                problems.extend(_problem(path, f"{where}.{name}.{'.'.join(map(str, issue['loc']))}", issue["msg"])
-                                for issue in error.errors())
+                problems.extend(_problem(path, ".".join([where, str(name), *map(str, issue["loc"])]),
+                                         issue.get("input"), issue["msg"]) for issue in error.errors())
             except (KeyError, TypeError, AttributeError) as error:
-                problems.append(_problem(path, where, f"{type(error).__name__}: {error}"))
+                problems.append(_problem(path, where, f"{type(error).__name__}: {error}",
+                                         "a dbt semantic manifest entry"))
     if problems:
         raise ImportValidationError(problems, consequence="nothing was imported")
     result.tables = [_table(m) for m in result.semantic_models]
     result.relationships = _relationships(result.semantic_models, result.unmapped)
-    spines = (data.get("project_configuration") or {}).get("time_spines") or []
-    if spines:
-        relation, column = spines[0].get("node_relation") or {}, spines[0].get("primary_column") or {}
-        schema = relation.get("schema_name")
-        result.time_spine = TimeSpine(table=f"{schema}.{relation['alias']}" if schema else relation["alias"],
-                                      column=column.get("name", "date_day"))
-        if len(spines) > 1:
-            result.unmapped.append(f"{len(spines) - 1} more time spine(s) at coarser grains; only the day spine "
-                                   "is kept")
+    result.time_spine = _time_spine(data.get("project_configuration") or {}, result.unmapped)
     if (data.get("saved_queries") or []):
         result.unmapped.append(f"{len(data['saved_queries'])} saved queries are not imported")
     return result

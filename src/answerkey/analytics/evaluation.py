@@ -23,6 +23,7 @@ from answerkey.analytics.context import ContextLayer, render_for_agent
 from answerkey.analytics.diagnosis import sql_differences
 from answerkey.analytics.gaps import ContextGap, answer_gaps, rank_gaps
 from answerkey.analytics.golden import GoldenQuestion
+from answerkey.analytics.golden_metrics import resolve_metric_golds
 from answerkey.analytics.official import without_distinct
 from answerkey.analytics.sql import has_top_level_order_by
 from answerkey.analytics.suite import MUTANT_TIMEOUT_S, Suite, load_or_build
@@ -349,7 +350,8 @@ def evaluate(
     the questions not yet started are ``timeout`` (a push of slow answers cannot hold a server for long).
     ``CURRENT_DATE`` and ``now()`` mean ``as_of`` in gold and answers (default: :func:`warehouse_instant`).
     ``test_suite`` also judges each answer on its question's distilled test suite (:mod:`.suite`), read from
-    or built into the folder ``suites`` (a temporary folder when None).
+    or built into the folder ``suites`` (a temporary folder when None). A question whose gold is an
+    ``expected_metric`` is judged against that metric query compiled from ``context``.
     """
     if (answers is None) == (agent is None):
         raise ParameterError("give either answers or an agent")
@@ -357,6 +359,8 @@ def evaluate(
         raise ParameterError("test-suite mode needs a DuckDB warehouse (its suite databases are DuckDB files "
                              "fuzzed from the warehouse file)")
     options = options or CompareOptions()
+    questions = resolve_metric_golds(questions, context if isinstance(context, ContextLayer) else None,
+                                     warehouse.dialect)
     as_of = as_of or warehouse_instant(warehouse)
     suite = (load_or_build(questions, warehouse.duckdb_file(), warehouse.fingerprint, suites, as_of, options,
                            limits=warehouse.limits, timeout_s=min(MUTANT_TIMEOUT_S, warehouse.timeout_s),

@@ -19,9 +19,12 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from answerkey.analytics.context import ContextLayer
+from answerkey.analytics.metric_model import Metric
+from answerkey.analytics.metric_stages import aggregate
+from answerkey.analytics.metric_words import describe_metric
 from answerkey.analytics.sql import parse_one
 
-__all__ = ["ContextGap", "answer_gaps", "rank_gaps"]
+__all__ = ["ContextGap", "answer_gaps", "metric_aggregates", "rank_gaps"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,27 @@ class ContextGap:
     fix: str
 
 
+def metric_aggregates(metric: Metric, context: ContextLayer, seen: frozenset[str] = frozenset()) -> list[str]:
+    """The aggregate expressions a metric is built from: its table SQL, or its measures' aggregations (through
+    ratio and derived inputs)."""
+    if not metric.semantic:
+        return [metric.sql] if metric.sql else []
+    references = [metric.measure] if metric.measure else []
+    if metric.conversion is not None:
+        references += [metric.conversion.base_measure, metric.conversion.conversion_measure]
+    found = []
+    for reference in references:
+        for model in context.semantic_models:
+            measure = model.measure(reference.name)
+            if measure is not None:
+                found.append(aggregate(measure, measure.sql))
+    for name in metric.inputs():
+        inner = context.metric(name)
+        if inner is not None and name not in seen:
+            found.extend(metric_aggregates(inner, context, seen | {metric.name}))
+    return list(dict.fromkeys(found))
+
+
 def _aggregates(sql: str, dialect: str | None) -> set[str]:
     tree = parse_one(sql, dialect)
     found = set()
@@ -40,6 +64,8 @@ def _aggregates(sql: str, dialect: str | None) -> set[str]:
         copy = node.copy()
         for column in copy.find_all(exp.Column):
             column.set("table", None)
+        for identifier in copy.find_all(exp.Identifier):
+            identifier.set("quoted", False)
         found.add(copy.sql(dialect=dialect, normalize=True))
     return found
 
@@ -74,17 +100,23 @@ def answer_gaps(answer_sql: str, gold_sql: str | None, context: ContextLayer, di
             gold_aggregates, answer_aggregates = _aggregates(gold_sql, dialect), _aggregates(answer_sql, dialect)
         except SqlglotError:
             gold_aggregates = answer_aggregates = set()
+        named = {m.casefold() for m in question_metrics}
+        reported: set[str] = set()
         for metric in context.metrics:
-            if metric.type != "simple" or not metric.sql:
+            if named and metric.name.casefold() not in named:
                 continue
-            try:
-                expression = next(iter(_aggregates(f"SELECT {metric.sql} FROM t", dialect)), None)
-            except SqlglotError:
-                continue
-            if expression and expression in gold_aggregates and expression not in answer_aggregates:
-                gaps.append(ContextGap("metric_bypassed", metric.name, f"the answer recomputed metric {metric.name} "
-                                       f"its own way: make {metric.name} ({metric.sql}) the one to use, with "
-                                       "its filters, in the rules"))
+            for shown in metric_aggregates(metric, context):
+                try:
+                    expression = next(iter(_aggregates(f"SELECT {shown} FROM t", dialect)), None)
+                except SqlglotError:
+                    continue
+                if (expression and expression not in reported and expression in gold_aggregates
+                        and expression not in answer_aggregates):
+                    reported.add(expression)
+                    meaning = "" if not metric.semantic else f"; it means {describe_metric(metric, context)}"
+                    gaps.append(ContextGap("metric_bypassed", metric.name, f"the answer recomputed metric "
+                                           f"{metric.name} its own way: make {metric.name} ({shown}{meaning}) the one "
+                                           "to use, with its filters, in the rules"))
     if gold_sql:
         gaps.extend(_ignored_rules(gold_sql, answer_sql, context))
     defined = {m.name.casefold() for m in context.metrics}

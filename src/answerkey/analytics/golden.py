@@ -17,15 +17,28 @@ from answerkey.excerpt import excerpt
 from answerkey.json_input import JsonNestingError, load_json
 from answerkey.yaml_input import read_yaml
 
-__all__ = ["GoldenQuestion", "load_golden", "read_answers"]
+__all__ = ["ExpectedMetric", "GoldenQuestion", "load_golden", "read_answers"]
+
+
+class ExpectedMetric(BaseModel):
+    """A gold given as a metric query of the context layer: its rows, compiled at judging time, are the answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metrics: list[str] = Field(min_length=1)
+    group_by: list[str] = Field(default_factory=list)
+    where: list[str] = Field(default_factory=list)
+    order_by: list[str] = Field(default_factory=list)
+    limit: int | None = Field(default=None, ge=0)
 
 
 class GoldenQuestion(BaseModel):
     """One question and what answering it correctly means.
 
     ``gold_sql`` holds one or more acceptable queries (a list, or one string with ``;`` between them), each
-    may carry ``{a, b}`` column alternatives; or ``expected`` holds the result itself; or ``unanswerable`` says
-    the right answer is a refusal.
+    may carry ``{a, b}`` column alternatives; or ``expected`` holds the result itself; or ``expected_metric``
+    names a metric query of the context layer (compiled to the gold SQL when judged); or ``unanswerable`` says the
+    right answer is a refusal.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -35,6 +48,7 @@ class GoldenQuestion(BaseModel):
     gold_sql: list[str] = Field(default_factory=list)
     expected: dict[str, Any] | None = None
     """``{"columns": [...], "rows": [[...], ...]}``."""
+    expected_metric: ExpectedMetric | None = None
     unanswerable: bool = False
     dialect: str | None = None
     """The dialect the gold SQL is written in, when it is not the warehouse's (translated with sqlglot)."""
@@ -63,9 +77,10 @@ class GoldenQuestion(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind_of_answer(self) -> GoldenQuestion:
-        kinds = sum([bool(self.gold_sql), self.expected is not None, self.unanswerable])
+        kinds = sum([bool(self.gold_sql), self.expected is not None, self.expected_metric is not None,
+                     self.unanswerable])
         if kinds != 1:
-            raise ValueError("give exactly one of gold_sql, expected or unanswerable: true")
+            raise ValueError("give exactly one of gold_sql, expected, expected_metric or unanswerable: true")
         if self.expected is not None and not {"columns", "rows"} <= set(self.expected):
             raise ValueError("expected needs columns and rows")
         self.compare_options(CompareOptions())  # validate now, not mid-run

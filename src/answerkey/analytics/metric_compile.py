@@ -217,7 +217,12 @@ class _Compiler:
         if time is None and time_items:
             raise MetricQueryError(f"metric {name}: measure {measure.name} has no agg_time_dimension (semantic "
                                    f"model {model.name}), so it cannot be grouped or filtered by metric_time")
-        return (time.granularity if time else None) or "day"
+        grain = (time.granularity if time else None) or "day"
+        for item in time_items:
+            if item.grain is not None and GRAINS.index(item.grain) < GRAINS.index(grain):
+                raise MetricQueryError(f"metric {name}: {item.name} is finer than measure {measure.name}'s time "
+                                       f"grain ({grain}, {model.name}.{time.name if time else '?'})")
+        return grain
 
     def rows(self, name: str, model: SemanticModel, measure: Measure, needed: Sequence[Item],
              row_filters: Sequence[str], extra: dict[str, str] | None = None) -> tuple[str, tuple[str, ...]]:

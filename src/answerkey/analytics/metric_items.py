@@ -49,6 +49,8 @@ def parse_item(name: str, grain: str | None = None) -> Item:
     parts = name.split("__")
     if not all(_NAME.match(p) for p in parts):
         raise MetricQueryError(f"group-by {name!r} is not a name like metric_time__month or customer__region")
+    if parts[0] == METRIC_TIME and len(parts) > 1 and (len(parts) > 2 or parts[1] not in GRAINS):
+        raise MetricQueryError(f"group-by {name!r}: metric_time takes one grain, one of {', '.join(GRAINS)}")
     if parts[-1] in GRAINS and len(parts) >= 2:
         grain, parts = grain or parts[-1], parts[:-1]
     if parts == [METRIC_TIME]:

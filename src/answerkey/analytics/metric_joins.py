@@ -70,8 +70,7 @@ class JoinTree:
             return node.children[entity]
         candidates = [m for m in self._models if m.name != node.model.name and (e := m.entity(entity)) is not None
                       and e.identifies and self._holds(m, item, rest)]
-        identifying = [m for m in self._models if m.name != node.model.name
-                       and (e := m.entity(entity)) is not None and e.identifies]
+        identifying = [m for m in self._models if (e := m.entity(entity)) is not None and e.identifies]
         if not candidates and len(identifying) == 1 and not rest and item.kind != "entity":
             known = [d.name for d in identifying[0].dimensions]
             close = difflib.get_close_matches(item.target, known, n=1)

@@ -82,16 +82,15 @@ def spine_sql(spine: TimeSpine) -> str:
     if spine.table is not None:
         return f"SELECT CAST({q(spine.column)} AS DATE) AS ds FROM {spine.table}"
     last = date.fromisoformat(spine.end or "") - timedelta(days=1)
-    return (f"SELECT CAST(generate_series AS DATE) AS ds FROM generate_series(DATE '{spine.start}', "
-            f"DATE '{last.isoformat()}', INTERVAL 1 DAY)")
+    return (f"SELECT CAST(day AS DATE) AS ds FROM generate_series(DATE '{spine.start}', "
+            f"DATE '{last.isoformat()}', INTERVAL 1 DAY) AS spine_days(day)")
 
 
 def rows_stage(tree: JoinTree, model: SemanticModel, measure: Measure, needed: Sequence[Item],
                row_filters: Sequence[str], extra: dict[str, str] | None = None) -> Rows:
     """The measure's rows with the columns ``needed`` and ``extra`` (name -> SQL on the measure's model)."""
     time = model.time_dimension_of(measure)
-    if time is not None:
-        tree.add_root_column("__time", truncate(time.granularity or "day", time.sql))
+    tree.add_root_column("__time", truncate(time.granularity or "day", time.sql) if time is not None else "NULL")
     tree.add_root_column("__m", measure.sql)
     for name, sql in (extra or {}).items():
         tree.add_root_column(name, sql)

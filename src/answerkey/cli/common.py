@@ -18,10 +18,11 @@ from answerkey.project import Workspace
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from answerkey.analytics.context import ContextLayer
     from answerkey.analytics.sandbox import SandboxLimits
 
-__all__ = ["State", "as_of_option", "console", "err_console", "limits_of", "print_findings", "print_json",
-           "progress_bar", "suites_folder"]
+__all__ = ["State", "as_of_option", "console", "context_layer", "err_console", "limits_of", "print_findings",
+           "print_json", "progress_bar", "suites_folder"]
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
@@ -99,3 +100,17 @@ def as_of_option(text: str | None) -> datetime | None:
     from answerkey.analytics.clock import parse_as_of
 
     return None if text is None else parse_as_of(text, "--as-of")
+
+
+def context_layer(state: State, given: Path | None) -> ContextLayer | None:
+    """The context layer from ``--context``, else the workspace's ``context/`` when there is one."""
+    from answerkey.analytics.context import load_context
+    from answerkey.errors import WorkspaceError
+
+    if given is not None:
+        return load_context(given)
+    try:
+        folder = state.open().root / "context"
+    except WorkspaceError:
+        return None
+    return load_context(folder) if folder.is_dir() else None

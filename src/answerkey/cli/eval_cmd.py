@@ -4,7 +4,7 @@ and ``eval list`` read the runs the workspace recorded."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -13,15 +13,13 @@ from answerkey.cli.common import (
     State,
     as_of_option,
     console,
+    context_layer,
     err_console,
     limits_of,
     print_json,
     progress_bar,
     suites_folder,
 )
-
-if TYPE_CHECKING:
-    from answerkey.analytics.context import ContextLayer
 
 __all__ = ["register"]
 
@@ -84,7 +82,7 @@ def eval_command(
     questions = load_golden(golden)
     given = read_answers(answers) if answers is not None else None
     chosen = agent_from_spec(agent) if agent is not None else None
-    layer = _context_layer(ctx.obj, context)
+    layer = context_layer(ctx.obj, context)
     with progress_bar("judging", enabled=not as_json) as on_progress:
         run = evaluate(questions, given, open_warehouse(warehouse, timeout, limits_of(ctx.obj)), PRESETS[preset],
                        agent=chosen,
@@ -114,20 +112,6 @@ def eval_command(
                       + ("" if recorded else " (not recorded: no workspace here)"))
     if any(r.verdict != "pass" for r in run.results):
         raise typer.Exit(1)
-
-
-def _context_layer(state: State, given: Path | None) -> ContextLayer | None:
-    """The context layer from ``--context``, else the workspace's ``context/`` when there is one."""
-    from answerkey.analytics.context import load_context
-    from answerkey.errors import WorkspaceError
-
-    if given is not None:
-        return load_context(given)
-    try:
-        folder = state.open().root / "context"
-    except WorkspaceError:
-        return None
-    return load_context(folder) if folder.is_dir() else None
 
 
 def _record(state: State, run: object, agent: str, golden: Path, warehouse: str, context_hash: str | None) -> bool:

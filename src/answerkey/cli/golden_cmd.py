@@ -14,6 +14,7 @@ from answerkey.cli.common import (
     State,
     as_of_option,
     console,
+    context_layer,
     limits_of,
     print_findings,
     print_json,
@@ -33,24 +34,31 @@ def register(app: typer.Typer) -> None:
 
 @golden_app.command("check")
 def check_command(
+    ctx: typer.Context,
     golden: Annotated[Path, typer.Option(help="The golden set (JSONL or YAML).")],
     warehouse: Annotated[str, typer.Option(help="duckdb:///path.duckdb, a .duckdb path or a SQLAlchemy URL.")],
     timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
     allow_superuser: Annotated[bool, typer.Option("--allow-superuser", help="Check even when the PostgreSQL "
                                                   "warehouse URL connects as a superuser.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    context: Annotated[Path | None, typer.Option("--context", help="The context folder whose metrics "
+                                                 "expected_metric golds name (default: the workspace's).")] = None,
 ) -> None:
     """Gold that errors, returns nothing, changes between runs, cuts ties with LIMIT, leaves a required
     order undecided, or whose alternatives disagree (exit 1 when any finding is an error)."""
     from answerkey.analytics.golden import load_golden
     from answerkey.analytics.golden_check import check_golden
+    from answerkey.analytics.golden_metrics import resolve_metric_golds
     from answerkey.analytics.warehouse import open_warehouse
     from answerkey.analytics.warehouse_check import refuse_superuser
 
     refuse_superuser(warehouse, allow_superuser)
+    opened = open_warehouse(warehouse, timeout)
     questions = load_golden(golden)
+    if any(q.expected_metric for q in questions):
+        questions = resolve_metric_golds(questions, context_layer(ctx.obj, context), opened.dialect)
     with progress_bar("checking gold", enabled=not as_json) as on_progress:
-        findings = check_golden(questions, open_warehouse(warehouse, timeout), on_progress)
+        findings = check_golden(questions, opened, on_progress)
     if as_json:
         print_json([f.to_dict() for f in findings])
     elif findings:
