@@ -31,7 +31,7 @@ def resolve_metric_golds(questions: Sequence[GoldenQuestion], context: ContextLa
             raise ParameterError(f"question {question.id} gives its gold as expected_metric, which needs the context "
                                  "layer (--context, or a workspace with context/)")
         query = MetricQuery(tuple(wanted.metrics), tuple(wanted.group_by), tuple(wanted.where),
-                            tuple(wanted.order_by), wanted.limit)
+                            tuple(wanted.order_by), wanted.limit, ordered=bool(wanted.order_by))
         try:
             sql = compile_metric_query(context, query, dialect)
         except MetricQueryError as error:

@@ -56,6 +56,8 @@ class MetricQuery:
     where: tuple[str, ...] = ()
     order_by: tuple[str, ...] = ()
     limit: int | None = None
+    ordered: bool = True
+    """Order by the group-by after ``order_by`` (for people); a gold leaves the order free unless it names one."""
 
 
 def compile_metric_query(context: ContextLayer, query: MetricQuery, dialect: str = "duckdb") -> str:
@@ -115,7 +117,8 @@ class _Compiler:
         body = self.combine(parts, items)
         order = []
         mentioned = {key.lstrip("-") for key in query.order_by}
-        for key in [*query.order_by, *(i.name for i in items if i.name not in mentioned)]:  # ties in group order
+        rest = [i.name for i in items if i.name not in mentioned] if query.ordered else []
+        for key in [*query.order_by, *rest]:  # ties broken in group-by order
             column = key.lstrip("-")
             if column not in names:
                 raise MetricQueryError(f"order-by {column!r} is neither a metric nor a group-by of the query"

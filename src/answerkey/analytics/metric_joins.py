@@ -25,7 +25,9 @@ def q(name: str) -> str:
 
 
 def truncate(grain: str, sql: str) -> str:
-    return f"DATE_TRUNC('{grain}', {sql})"
+    """``sql`` at the start of its ``grain`` period, as a DATE (grains run from a day up, and an agent's answer
+    would give a date, not a midnight timestamp)."""
+    return f"CAST(DATE_TRUNC('{grain}', {sql}) AS DATE)"
 
 
 @dataclass

@@ -89,6 +89,6 @@ def metric_sql_for_agent(metric: Metric, context: ContextLayer, dialect: str = "
         return metric.query() or ""
     group_by = ("metric_time__day",) if needs_time(metric, context) else ()
     try:
-        return compile_metric_query(context, MetricQuery((metric.name,), group_by), dialect)
+        return compile_metric_query(context, MetricQuery((metric.name,), group_by, ordered=False), dialect)
     except MetricQueryError as error:
         return f"-- does not compile: {error}"
