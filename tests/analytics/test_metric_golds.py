@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.analytics.test_semantic_check import SPINE, _context, warehouse  # noqa: F401 (a fixture)
 
 from answerkey.analytics.context import load_context
 from answerkey.analytics.evaluation import evaluate
@@ -14,7 +15,6 @@ from answerkey.analytics.golden import GoldenQuestion, load_golden
 from answerkey.analytics.golden_metrics import resolve_metric_golds
 from answerkey.analytics.warehouse import Warehouse
 from answerkey.errors import MetricQueryError, ParameterError
-from tests.analytics.test_semantic_check import SPINE, _context, warehouse  # noqa: F401 (a fixture)
 
 WEEKLY = {"id": "w", "question": "Trailing 7-day revenue each day?",
           "expected_metric": {"metrics": ["revenue_7d"], "group_by": ["metric_time__day"]}}
