@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.analytics.test_semantic_check import SPINE, _context, warehouse  # noqa: F401 (a fixture)
+from tests.analytics.test_semantic_check import SPINE, _context, shop_warehouse
 
 from answerkey.analytics.context import load_context
 from answerkey.analytics.evaluation import evaluate
@@ -20,6 +20,11 @@ WEEKLY = {"id": "w", "question": "Trailing 7-day revenue each day?",
           "expected_metric": {"metrics": ["revenue_7d"], "group_by": ["metric_time__day"]}}
 BY_REGION = {"id": "r", "question": "Revenue by region?",
              "expected_metric": {"metrics": ["revenue"], "group_by": ["customer__region"]}}
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    return shop_warehouse(tmp_path)
 
 
 def _golden(tmp_path: Path, *questions: dict[str, object]) -> list[GoldenQuestion]:

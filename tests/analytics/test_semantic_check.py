@@ -40,8 +40,8 @@ METRICS = [
 ]
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Warehouse:
+def shop_warehouse(tmp_path: Path) -> Warehouse:
+    """Two customers and three orders in a DuckDB file, opened as answerkey opens a warehouse."""
     path = tmp_path / "shop.duckdb"
     with duckdb.connect(str(path)) as connection:
         connection.execute("CREATE TABLE customers AS SELECT * FROM (VALUES (1, 'east'), (2, 'west')) "
@@ -50,6 +50,11 @@ def warehouse(tmp_path: Path) -> Warehouse:
                            "(2, 2, DATE '2024-01-03', 5.0, 'done'), (3, 1, DATE '2024-01-20', 7.5, 'open')) "
                            "AS t(order_id, customer_id, ordered_on, amount, status)")
     return open_warehouse(str(path))
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    return shop_warehouse(tmp_path)
 
 
 def _context(folder: Path, models: list[dict[str, object]] = MODELS, metrics: list[dict[str, object]] = METRICS,
