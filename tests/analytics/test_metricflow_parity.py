@@ -209,3 +209,57 @@ def test_metrics_query_returns_metricflows_rows(metrics: str, group_by: tuple[st
     assert len(got) == len(expected), f"{len(got)} rows against MetricFlow's {len(expected)}"
     wrong = [(a, b) for a, b in zip(got, expected, strict=True) if not _same(a, b)]
     assert not wrong, f"{len(wrong)} rows differ, first: ours {wrong[0][0]} against MetricFlow's {wrong[0][1]}"
+
+
+SEEDS = {"customers": ("raw_customers", "customer_id integer, first_name text, region text, signup_date date"),
+         "orders": ("raw_orders", "order_id integer, customer_id integer, order_date date, amount numeric(10, 2), "
+                                  "status text"),
+         "visits": ("raw_visits", "visit_id integer, customer_id integer, visit_date date, channel text"),
+         "balances": ("raw_balances", "customer_id integer, balance_date date, balance numeric(10, 2)")}
+
+
+@pytest.fixture(scope="module")
+def postgres_warehouse(postgres_server: str) -> Iterator[Warehouse]:
+    """The project's tables, loaded from the same seeds into a PostgreSQL schema of their own."""
+    import csv
+
+    import sqlalchemy as sa
+    from conftest import postgres_schema
+
+    with postgres_schema(postgres_server) as url:
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            for table, (seed, columns) in SEEDS.items():
+                connection.execute(sa.text(f"CREATE TABLE {table} ({columns})"))
+                with (PROJECT / "seeds" / f"{seed}.csv").open() as handle:
+                    rows = list(csv.DictReader(handle))
+                names = list(rows[0])
+                connection.execute(sa.text(f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+                                           f"({', '.join(':' + n for n in names)})"), rows)
+            connection.execute(sa.text("CREATE TABLE metricflow_time_spine AS SELECT d::date AS date_day FROM "
+                                       "generate_series(date '2023-01-01', date '2025-12-31', interval '1 day') d"))
+        engine.dispose()
+        opened = open_warehouse(url)
+        yield opened
+        opened.close_all()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("metrics", "group_by", "where"), QUERIES,
+                         ids=[f"{m}|{','.join(g)}|{len(w)}" for m, g, w in QUERIES])
+def test_metrics_query_on_postgresql_returns_metricflows_rows(
+        metrics: str, group_by: tuple[str, ...], where: tuple[str, ...], metricflow: dict[Any, dict[str, Any]],
+        context: ContextLayer, postgres_warehouse: Warehouse) -> None:
+    """The same definitions compiled for PostgreSQL (its tables in the search path) give MetricFlow's rows."""
+    on_postgres = context.model_copy(update={
+        "semantic_models": [m.model_copy(update={"table": m.table.removeprefix("main.")})
+                            for m in context.semantic_models],
+        "time_spine": context.time_spine.model_copy(update={"table": "metricflow_time_spine"})
+        if context.time_spine else None})
+    theirs = metricflow[(metrics, group_by, where)]
+    ours = query_metrics(on_postgres, MetricQuery(tuple(metrics.split(",")), group_by, where), postgres_warehouse)
+    order = [ours.columns.index(c) for c in theirs["columns"]]
+    expected, got = _rows(theirs["rows"]), _rows([tuple(row[i] for i in order) for row in ours.rows])
+    assert len(got) == len(expected), f"{len(got)} rows against MetricFlow's {len(expected)}"
+    wrong = [(a, b) for a, b in zip(got, expected, strict=True) if not _same(a, b)]
+    assert not wrong, f"{len(wrong)} rows differ, first: ours {wrong[0][0]} against MetricFlow's {wrong[0][1]}"

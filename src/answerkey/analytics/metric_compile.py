@@ -5,8 +5,8 @@ aggregates its measure; a cumulative one lays its measure over the time spine (a
 grain, or all time) and reports a coarser period by ``period_agg``; a ratio divides two metrics computed with their
 own filters; a derived metric evaluates its expression over its inputs (each with its alias, filter and offset); a
 conversion metric attributes each conversion event to the latest base event of the same entity within the window.
-Several metrics, or a metric's inputs, are combined on the group-by items (``UNION ALL`` then ``MAX`` per item,
-which keeps NULL keys together as MetricFlow's ``FULL OUTER JOIN`` and ``COALESCE`` do).
+Several metrics, or a metric's inputs, are combined on the group-by items as MetricFlow combines them
+(``FULL OUTER JOIN``, then ``MAX`` per ``COALESCE`` of the keys, which keeps NULL keys together).
 """
 
 from __future__ import annotations
@@ -129,18 +129,27 @@ class _Compiler:
         return sql + (f" LIMIT {int(query.limit)}" if query.limit is not None else "")
 
     def combine(self, parts: Sequence[tuple[str, Sequence[str]]], items: Sequence[Item]) -> str:
-        """Subqueries with the same group-by columns as one, each value taken from the part that has it."""
+        """Subqueries with the same group-by columns as one, as MetricFlow combines them: ``FULL OUTER JOIN`` on the
+        keys, then ``GROUP BY`` their ``COALESCE`` with ``MAX`` of each value, so rows with NULL keys meet too."""
         if len(parts) == 1:
             return parts[0][0]
-        keys = [q(i.name) for i in items]
-        values = [v for _, part_values in parts for v in part_values]
-        branches = []
-        for number, (sql, own) in enumerate(parts):
-            columns = keys + [q(v) if v in own else f"NULL AS {q(v)}" for v in values]
-            branches.append(f"SELECT {', '.join(columns)} FROM ({sql}) AS p{number}")
-        group = f" GROUP BY {', '.join(keys)}" if keys else ""
-        select = ", ".join(keys + [f"MAX({q(v)}) AS {q(v)}" for v in values])
-        return f"SELECT {select} FROM ({' UNION ALL '.join(branches)}) AS u{group}"
+        keys = [i.name for i in items]
+        values = [f"MAX(p{n}.{q(v)}) AS {q(v)}" for n, (_, own) in enumerate(parts) for v in own]
+        if not keys:
+            joined = " CROSS JOIN ".join(f"({sql}) AS p{n}" for n, (sql, _) in enumerate(parts))
+            return f"SELECT {', '.join(values)} FROM {joined}"
+
+        def merged(key: str, upto: int) -> str:
+            columns = [f"p{n}.{q(key)}" for n in range(upto)]
+            return columns[0] if len(columns) == 1 else f"COALESCE({', '.join(columns)})"
+
+        joined = f"({parts[0][0]}) AS p0"
+        for n, (sql, _) in enumerate(parts[1:], start=1):
+            on = " AND ".join(f"{merged(k, n)} = p{n}.{q(k)}" for k in keys)
+            joined += f" FULL OUTER JOIN ({sql}) AS p{n} ON {on}"
+        grouped = [merged(k, len(parts)) for k in keys]
+        select = [f"{g} AS {q(k)}" for g, k in zip(grouped, keys, strict=True)] + values
+        return f"SELECT {', '.join(select)} FROM {joined} GROUP BY {', '.join(grouped)}"
 
     # --- one metric
     def metric_sql(self, metric: Metric, items: Sequence[Item], filters: list[str], offset: Offset | None,
