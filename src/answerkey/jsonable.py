@@ -4,6 +4,7 @@ infinities as null (JSON has neither)."""
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -13,13 +14,15 @@ __all__ = ["plain", "records"]
 
 
 def plain(value: Any) -> Any:
-    """A JSON-safe copy of ``value``: nested dicts and lists too; numpy scalars as Python numbers."""
+    """A JSON-safe copy of ``value``: nested dicts and lists too; numpy scalars and decimals as Python numbers."""
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | np.ndarray):
         return [plain(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, Decimal):
+        value = float(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if value is pd.NaT:

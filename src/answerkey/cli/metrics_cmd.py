@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -25,16 +23,6 @@ def register(app: typer.Typer) -> None:
 
 def _names(value: str | None) -> tuple[str, ...]:
     return tuple(n.strip() for n in (value or "").split(",") if n.strip())
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.datetime) and value.time() == dt.time():
-        return value.date().isoformat()
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
 
 
 @metrics_app.command("query")
@@ -61,6 +49,7 @@ def query_command(
     from answerkey.analytics.metric_query import query_metrics
     from answerkey.analytics.warehouse import open_warehouse
     from answerkey.errors import ParameterError
+    from answerkey.jsonable import plain
 
     state: State = ctx.obj
     folder = context if context is not None else state.open().root / "context"
@@ -77,7 +66,7 @@ def query_command(
         result = query_metrics(layer, query, opened)
     finally:
         opened.close_all()
-    rows = [[_plain(v) for v in row] for row in result.rows]
+    rows = [[plain(v) for v in row] for row in result.rows]
     if as_json:
         print_json({"columns": result.columns, "rows": rows})
         return
