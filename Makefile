@@ -40,7 +40,7 @@ $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) $(MF_STAMP)
 	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_agreement.py
 	$(PY) benchmarks/bench_consensus.py
@@ -56,6 +56,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_derive.py
 	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/bench_review.py
+	$(PY) benchmarks/bench_metrics.py
 
 clean:
 	rm -rf $(VENV) $(MF_VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

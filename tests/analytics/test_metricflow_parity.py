@@ -224,6 +224,7 @@ def postgres_warehouse(postgres_server: str) -> Iterator[Warehouse]:
     import csv
 
     import sqlalchemy as sa
+
     from conftest import postgres_schema
 
     with postgres_schema(postgres_server) as url:

@@ -81,6 +81,14 @@ def test_windows_and_offsets_without_a_time_spine_are_errors(tmp_path: Path, war
                                                       for name in ("revenue_7d", "revenue_mtd", "wow")}
 
 
+def test_a_time_spine_that_ends_before_the_data_is_a_warning(tmp_path: Path, warehouse: Warehouse) -> None:
+    context = load_context(_context(tmp_path / "context", spine={"start": "2024-01-02", "end": "2024-01-15"}))
+    findings = check_semantic_layer(context, warehouse)
+    assert [(f.check, f.severity.value) for f in findings] == [("context.time_spine_short", "warning")]
+    assert findings[0].what.startswith("the spine runs 2024-01-02 to 2024-01-14 but orders.ordered_on runs "
+                                       "2024-01-01 to 2024-01-20")
+
+
 def test_an_entity_with_no_join_path_and_a_filter_on_a_missing_dimension_are_errors(
         tmp_path: Path, warehouse: Warehouse) -> None:
     models = [MODELS[0]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from answerkey.analytics.context import ContextLayer
 from answerkey.analytics.metric_compile import MetricQuery, compile_metric_query
 from answerkey.analytics.metric_items import filter_items
+from answerkey.analytics.metric_stages import spine_sql
 from answerkey.analytics.metric_words import needs_time
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.errors import MetricQueryError
@@ -41,9 +42,41 @@ def _uses_spine(context: ContextLayer, name: str, seen: frozenset[str] = frozens
     return any(_uses_spine(context, inner, seen | {name}) for inner in metric.inputs())
 
 
+def _spine_coverage(context: ContextLayer, warehouse: Warehouse) -> list[Finding]:
+    """A time spine that starts after, or ends before, the data of a measure a window or offset lays over it."""
+    if context.time_spine is None:
+        return []
+    measures = {m.measure.name for m in context.metrics if m.measure is not None and _uses_spine(context, m.name)}
+    try:
+        first, last = warehouse.execute(f"SELECT MIN(ds), MAX(ds) FROM ({spine_sql(context.time_spine)}) AS s").rows[0]
+    except ExecutionError as error:
+        return [_finding("time_spine_fails", "time spine", f"cannot be read on the warehouse: {error}")]
+    findings = []
+    for model in context.semantic_models:
+        for measure in model.measures:
+            time = model.time_dimension_of(measure)
+            if measure.name not in measures or time is None:
+                continue
+            try:
+                low, high = warehouse.execute(f"SELECT CAST(MIN({time.sql}) AS DATE), CAST(MAX({time.sql}) AS DATE) "
+                                              f"FROM {model.table}").rows[0]
+            except ExecutionError:
+                continue  # the metric's own check reports a table or column that is not there
+            if low is not None and first is not None and (str(low) < str(first)[:10] or str(high) > str(last)[:10]):
+                findings.append(_finding(
+                    "time_spine_short", f"time spine, measure {measure.name}",
+                    f"the spine runs {str(first)[:10]} to {str(last)[:10]} but {model.name}.{time.name} runs {low} to "
+                    f"{high}: windows and offsets outside the spine are missing from metric results",
+                    Severity.WARNING))
+    return findings
+
+
 def check_semantic_layer(context: ContextLayer, warehouse: Warehouse | None) -> list[Finding]:
-    """Findings for the semantic models and metrics; with a warehouse, each metric's SQL is run on it."""
+    """Findings for the semantic models and metrics; with a warehouse, each metric's SQL is run on it and the time
+    spine is held against the data it is laid over."""
     findings = _join_paths(context)
+    if warehouse is not None:
+        findings.extend(_spine_coverage(context, warehouse))
     for metric in context.metrics:
         where = f"metric {metric.name}"
         if not metric.semantic:
