@@ -297,6 +297,8 @@ class _Compiler:
         staged = items_stage(daily, keys, time_items, [f for f in filters if touches_metric_time(f)], grain,
                              values=("__v",))
         partition = ", ".join(q(i.name) for i in items)
+        if all((i.grain or grain) == "day" for i in items if i.is_metric_time):  # one day a row: no period to pick in
+            return f"SELECT {partition}, \"__v\" AS {q(output)} FROM ({staged}) AS d"
         window = {"first": 'FIRST_VALUE("__v")', "last": 'LAST_VALUE("__v")', "average": 'AVG("__v")'}[
             metric.period_agg]
         ordered = ' ORDER BY "__time"' if metric.period_agg != "average" else ""

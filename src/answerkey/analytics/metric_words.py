@@ -15,7 +15,8 @@ __all__ = ["describe_metric", "metric_sql_for_agent", "needs_time"]
 
 _AGG = {"sum": "sum", "min": "minimum", "max": "maximum", "count": "count", "count_distinct": "number of distinct",
         "sum_boolean": "number of true", "average": "average", "median": "median", "percentile": "percentile"}
-_PERIOD = {"first": "first", "last": "last", "average": "average over the days"}
+_PERIOD = {"first": "its first day's value", "last": "its last day's value",
+           "average": "the average of its days' values"}
 
 
 def _measure(context: ContextLayer, reference: MeasureInput | None) -> str:
@@ -54,7 +55,7 @@ def describe_metric(metric: Metric, context: ContextLayer) -> str:
         else:
             span = "over all time up to and including each day (a running total)"
         words = (f"{_measure(context, metric.measure)}, {span}; grouped by a coarser grain than day, each period "
-                 f"shows its {_PERIOD[metric.period_agg]} day's value, not a sum")
+                 f"shows {_PERIOD[metric.period_agg]}, not a sum")
     elif metric.type == "ratio" and metric.numerator and metric.denominator:
         words = f"{_input(metric.numerator)} divided by {_input(metric.denominator)} (NULL when it is 0)"
     elif metric.type == "derived":
