@@ -147,3 +147,20 @@ def test_metrics_query_on_the_command_line_prints_json_sql_and_clear_errors(tmp_
         "error: metric revenue: no join path for customer__regoin: semantic model customers identifies entity "
         "'customer' but has no dimension 'regoin' (did you mean region?)")
     assert "Traceback" not in failed.stderr
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    ("1=1; DROP TABLE orders", "--where: filter '1=1; DROP TABLE orders' is not one SQL condition"),
+    ("{{ Dimension('customer__region') }} = 'east')", "is not one SQL condition (Invalid expression"),
+    ("status IN (SELECT status FROM orders)", "must be a condition on the query's items, without subqueries"),
+    ("{{ __import__('os').system('id') }} = 0", "is not Dimension('...'), TimeDimension"),
+])
+def test_a_hostile_or_broken_filter_is_refused_before_anything_runs(tmp_path: Path, where: str, message: str) -> None:
+    from answerkey.analytics.metric_compile import MetricQuery, compile_metric_query
+    from answerkey.errors import MetricQueryError
+
+    context = load_context(_context(tmp_path / "context", spine=SPINE))
+    with pytest.raises(MetricQueryError) as caught:
+        compile_metric_query(context, MetricQuery(("revenue",), ("customer__region",), (where,)))
+    assert message in str(caught.value)
+    assert "SELECT" not in str(caught.value).replace(where, "")  # the compiled query is not dumped on the user

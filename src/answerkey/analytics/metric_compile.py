@@ -22,7 +22,7 @@ from sqlglot.optimizer.merge_subqueries import merge_subqueries
 from sqlglot.optimizer.qualify import qualify
 
 from answerkey.analytics.context import ContextLayer
-from answerkey.analytics.metric_items import Item, filter_items, parse_item
+from answerkey.analytics.metric_items import Item, check_filter, filter_items, parse_item
 from answerkey.analytics.metric_joins import JoinTree, q
 from answerkey.analytics.metric_model import Metric, filters_of
 from answerkey.analytics.metric_stages import (
@@ -105,10 +105,20 @@ class _Compiler:
                                    "a table of days (table, column) or a range (start, end)")
         return self.context.time_spine
 
+    @staticmethod
+    def checked(value: str | list[str] | None, metric: str) -> list[str]:
+        """An input's filter templates, each refused unless it is one SQL condition."""
+        templates = filters_of(value)
+        for template in templates:
+            check_filter(template, f"metric {metric}")
+        return templates
+
     # --- the query
     def query(self, query: MetricQuery) -> str:
         if not query.metrics:
             raise MetricQueryError("a metric query needs at least one metric")
+        for template in query.where:
+            check_filter(template, "--where")
         items = [parse_item(name) for name in query.group_by]
         names = [i.name for i in items] + list(query.metrics)
         if len(set(names)) < len(names):
@@ -155,13 +165,15 @@ class _Compiler:
     def metric_sql(self, metric: Metric, items: Sequence[Item], filters: list[str], offset: Offset | None,
                    output: str) -> str:
         """A subquery with a column per item and ``output``, the metric's value."""
+        for template in metric.filters():
+            check_filter(template, f"metric {metric.name}")
         filters = filters + metric.filters()
         if not metric.semantic:
             return self.table_metric(metric, items, filters, output)
         if metric.type in ("simple", "cumulative"):
             assert metric.measure is not None
             model, measure = self.measure(metric.measure.name, metric.name)
-            filters = filters + filters_of(metric.measure.filter)
+            filters = filters + self.checked(metric.measure.filter, metric.name)
             if metric.type == "cumulative":
                 return self.cumulative(metric, model, measure, items, filters, output)
             sql = self.measure_sql(metric.name, model, measure, items, filters, offset, output)
@@ -176,8 +188,8 @@ class _Compiler:
         if metric.type == "ratio":
             assert metric.numerator is not None
             assert metric.denominator is not None
-            parts = [(self.metric_sql(self.metric(side.name), items, filters + filters_of(side.filter), offset,
-                                      column), [column])
+            parts = [(self.metric_sql(self.metric(side.name), items, filters + self.checked(side.filter, metric.name),
+                                      offset, column), [column])
                      for side, column in ((metric.numerator, "__num"), (metric.denominator, "__den"))]
             value = 'CAST("__num" AS DOUBLE) / CAST(NULLIF("__den", 0) AS DOUBLE)'
             return self.over(self.combine(parts, items), items, value, output)
@@ -212,7 +224,7 @@ class _Compiler:
             if (own or offset) and not any(i.is_metric_time for i in items):
                 raise MetricQueryError(f"metric {metric.name}: input {source.reference} has a time offset, so the "
                                        "query must group by metric_time")
-            sql = self.metric_sql(self.metric(source.name), items, filters + filters_of(source.filter),
+            sql = self.metric_sql(self.metric(source.name), items, filters + self.checked(source.filter, metric.name),
                                   own or offset, source.reference)
             parts.append((sql, [source.reference]))
         return self.over(self.combine(parts, items), items, f"({metric.expr})", output)
@@ -316,7 +328,7 @@ class _Compiler:
             if measure.non_additive_dimension is not None:
                 raise MetricQueryError(f"metric {metric.name}: a conversion over measure {measure.name}, which has a "
                                        "non_additive_dimension, is not compiled")
-        base_filters = filters + filters_of(params.base_measure.filter)
+        base_filters = filters + self.checked(params.base_measure.filter, metric.name)
         base = self.measure_sql(metric.name, base_model, base_measure, items, base_filters, None, "__base")
         needed, time_items = self.needed(items, base_filters)
         grain = self.base_grain(metric.name, base_model, base_measure, time_items)
@@ -340,7 +352,7 @@ class _Compiler:
         row_filters = [f for f in base_filters if not touches_metric_time(f)]
         base_rows, carried = self.rows(metric.name, base_model, base_measure, needed, row_filters, extra_base)
         conv_rows, _ = self.rows(metric.name, conv_model, conv_measure, [],
-                                 [f for f in filters_of(params.conversion_measure.filter)], extra_conv)
+                                 self.checked(params.conversion_measure.filter, metric.name), extra_conv)
         condition = 'b."__entity" = c."__entity" AND b."__time" <= c."__time"'
         if params.window:
             condition += f' AND b."__time" > c."__time" - {interval(*parse_window(params.window))}'

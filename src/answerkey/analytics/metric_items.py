@@ -16,10 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import sqlglot
+from sqlglot.errors import SqlglotError
+
 from answerkey.analytics.semantic_model import GRAINS
 from answerkey.errors import MetricQueryError
 
-__all__ = ["METRIC_TIME", "Item", "filter_items", "parse_item", "render_filter"]
+__all__ = ["METRIC_TIME", "Item", "check_filter", "filter_items", "parse_item", "render_filter"]
 
 METRIC_TIME = "metric_time"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -108,6 +111,21 @@ def _call(source: str) -> Item:
 def filter_items(template: str) -> list[Item]:
     """The items a filter references, in order."""
     return [_call(match.group(1)) for match in _REFERENCE.finditer(template)]
+
+
+def check_filter(template: str, owner: str) -> None:
+    """Refuse a filter that is not one SQL condition once its references are columns, naming ``owner`` (the
+    metric, or --where) rather than showing the whole compiled query."""
+    rendered = render_filter(template, lambda item: '"' + item.name + '"')
+    try:
+        tree = sqlglot.parse_one(f"SELECT 1 WHERE ({rendered})", read="duckdb")
+    except SqlglotError as error:
+        details = getattr(error, "errors", None) or [{"description": str(error).splitlines()[0]}]
+        raise MetricQueryError(f"{owner}: filter {template!r} is not one SQL condition "
+                               f"({details[0].get('description')})") from None
+    if not isinstance(tree, sqlglot.exp.Select) or tree.find(sqlglot.exp.Subquery, sqlglot.exp.Union) is not None:
+        raise MetricQueryError(f"{owner}: filter {template!r} must be a condition on the query's items, without "
+                               "subqueries")
 
 
 def render_filter(template: str, column: Callable[[Item], str]) -> str:
