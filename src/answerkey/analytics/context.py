@@ -192,9 +192,11 @@ def render_for_agent(context: ContextLayer, question: str | None = None, fmt: st
     if context.metrics:
         from answerkey.analytics.metric_words import describe_metric, metric_sql_for_agent
 
-        lines += ["## Metrics (use these definitions; do not recompute them another way)",
-                  "Each metric's SQL is what it means; grouped by a grain or a dimension it is computed the same way "
-                  "per group (as `answerkey metrics query` does).", ""]
+        lines.append("## Metrics (use these definitions; do not recompute them another way)")
+        if any(m.semantic for m in context.metrics):
+            lines.append("A semantic metric's SQL is what it means; grouped by a grain or a dimension it is computed "
+                         "the same way per group (as `answerkey metrics query` does).")
+        lines.append("")
         for metric in context.metrics:
             label = f" ({metric.label})" if metric.label else ""
             description = f" {metric.description.strip()}" if metric.description.strip() else ""
