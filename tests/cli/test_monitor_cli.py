@@ -172,7 +172,8 @@ def test_monitor_on_spark_matches_duckdb_on_lag_realized_metrics_and_drift(
         duckdb_and_spark: tuple[dict[str, Any], dict[str, Any]]) -> None:
     duck, spark = duckdb_and_spark
     assert (spark["model"], spark["as_of"], spark["window"]) == (duck["model"], duck["as_of"], duck["window"])
-    durations = ("median", "p90", "p99", "maturity_lag")
+    durations = ("median", "p90", "p99", "maturity_lag", "p90_low", "p90_high", "arrived_median", "arrived_p90",
+                 "followed")
     assert not _durations_differ(duck["lag"], spark["lag"], durations)
     assert not _differences({k: v for k, v in duck["lag"].items() if k not in (*durations, "windows")},
                             {k: v for k, v in spark["lag"].items() if k not in (*durations, "windows")})

@@ -153,8 +153,8 @@ def test_the_same_job_gives_the_same_numbers_on_duckdb_and_spark(spark_session: 
                                 as_of=START + pd.Timedelta(weeks=4, days=2), multivariate=False, min_labels=20))
     duck, spark = runs
     assert (duck.lag.predictions, duck.lag.labelled) == (spark.lag.predictions, spark.lag.labelled)
-    for quantile in ("median", "p90", "p99"):  # the engines' quantiles agree to float precision
-        assert abs(getattr(duck.lag, quantile) - getattr(spark.lag, quantile)) < pd.Timedelta(milliseconds=1)
+    for quantile in ("median", "p90", "p99"):  # lags in whole milliseconds, truncated either way by each engine
+        assert abs(getattr(duck.lag, quantile) - getattr(spark.lag, quantile)) <= pd.Timedelta(milliseconds=2)
     assert duck.lag.windows["mature"].tolist() == spark.lag.windows["mature"].tolist()
     for part in ("realized", "realized_by_segment", "estimated", "mismatch"):
         left, right = getattr(duck, part), getattr(spark, part)

@@ -40,12 +40,14 @@ def hand_made() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_lag_quantiles_coverage_and_maturity_dates_are_exact(engine: Any) -> None:
     predictions, outcomes = hand_made()
-    report = label_lag(load_prediction_log(predictions, outcomes, engine=engine), window="day")
-    # lags 1..10 h: median between the 5th and 6th (5.5 h); p90 at position 8.1 -> 9.1 h; p99 at 8.91 -> 9.91 h
-    assert report.median == pd.Timedelta(hours=5.5)
-    assert report.p90 == pd.Timedelta(hours=9.1)
-    assert report.p99 == pd.Timedelta(hours=9.91)
-    assert report.p90 == pd.Timedelta(hours=float(np.quantile(LAG_HOURS, 0.9)))
+    report = label_lag(load_prediction_log(predictions, outcomes, engine=engine), window="day", max_lag="12 hours")
+    # Kaplan-Meier by hand (as of day 3, 12:00): events at 1..10 h; p13 and p12 censored at 8 and 9 h, p9 and p5
+    # at 28 and 49 h (past max_lag: never labelled). S falls 13/14, 12/14, ... 8/14 at 6 h, 7/14 at 7 h, 6/14 at
+    # 8 h, then 6/14 * 4/5 at 9 h and 6/14 * 4/5 * 2/3 = 0.2286 at 10 h, so 77.1% ever get an outcome: half of
+    # them by 6 h (S 0.571 <= 1 - 0.5 * 0.771), 90% and 99% by 10 h
+    assert report.median == pd.Timedelta(hours=6)
+    assert report.p90 == report.p99 == pd.Timedelta(hours=10)
+    assert (report.arrived_median, report.arrived_p90) == (pd.Timedelta(hours=5.5), pd.Timedelta(hours=9.1))
     assert (report.predictions, report.labelled, report.coverage) == (14, 10, 10 / 14)
     windows = report.windows
     assert list(windows["window_start"]) == [DAY1, DAY2, DAY3]
@@ -54,21 +56,33 @@ def test_lag_quantiles_coverage_and_maturity_dates_are_exact(engine: Any) -> Non
     assert list(windows["labelled"]) == [5, 3, 2]
     assert list(windows["coverage"]) == [5 / 6, 3 / 4, 2 / 4]
     assert list(windows["lag_median"]) == [pd.Timedelta(hours=3), pd.Timedelta(hours=7), pd.Timedelta(hours=9.5)]
-    # expected maturity: the window's end plus the overall p90 lag (9.1 h = 9 h 6 min)
-    assert list(windows["expected_maturity"]) == [DAY2 + pd.Timedelta(hours=9, minutes=6),
-                                                  DAY3 + pd.Timedelta(hours=9, minutes=6),
-                                                  DAY3 + pd.Timedelta(days=1, hours=9, minutes=6)]
+    # expected maturity: the window's end plus the p90 lag (10 h)
+    assert list(windows["expected_maturity"]) == [DAY2 + pd.Timedelta(hours=10), DAY3 + pd.Timedelta(hours=10),
+                                                  DAY3 + pd.Timedelta(days=1, hours=10)]
     # as of the last observation (p11 at day 3, 02:00 + 10 h = 12:00), the first two windows are mature
     assert report.as_of == DAY3 + pd.Timedelta(hours=12)
     assert list(windows["mature"]) == [True, True, False]
 
 
+def test_without_max_lag_a_quantile_beyond_the_follow_up_is_unknown_and_no_window_is_called_mature() -> None:
+    predictions, outcomes = hand_made()
+    report = label_lag(load_prediction_log(predictions, outcomes), window="day")
+    # p5 and p9 have waited 49 and 28 h, past every lag seen: they may still come, so S never falls to 0.1
+    assert report.median == pd.Timedelta(hours=7)
+    assert pd.isna(report.p90)
+    assert report.maturity_lag == report.followed == pd.Timedelta(hours=59)  # at least the whole follow-up
+    assert not report.windows["mature"].any()
+
+
 def test_as_of_looks_at_the_log_as_it_stood_then() -> None:
     predictions, outcomes = hand_made()
     report = label_lag(load_prediction_log(predictions, outcomes), as_of=DAY2 + pd.Timedelta(hours=9))
-    # by 09:00 on day 2: p0..p9 were made; p0..p4 (observed on day 1) and p6 (at 08:00) had their outcome
+    # by 09:00 on day 2: p0..p9 were made; p0..p4 (observed on day 1) and p6 (at 08:00) had their outcome. The
+    # waiting p9, p8, p7 (1, 3, 5 h) leave the risk set with the events at those times: S = 0.9, 0.7875, 0.675,
+    # 0.54, 0.405 at 1..5 h, so the median is 5 h where the arrived lags alone say 3.5 h
     assert (report.predictions, report.labelled) == (10, 6)
-    assert report.median == pd.Timedelta(hours=3.5)
+    assert report.median == pd.Timedelta(hours=5)
+    assert report.arrived_median == pd.Timedelta(hours=3.5)
     assert list(report.windows["labelled"]) == [5, 1]
     assert list(report.windows["coverage"]) == [5 / 6, 1 / 4]
     assert report.as_of == DAY2 + pd.Timedelta(hours=9)
@@ -105,7 +119,8 @@ def test_a_log_without_outcomes_reports_no_lag_and_no_maturity() -> None:
 def test_the_report_is_json_ready() -> None:
     predictions, outcomes = hand_made()
     data = json.loads(json.dumps(label_lag(load_prediction_log(predictions, outcomes)).to_dict()))
-    assert data["median"] == "P0DT5H30M0S"
+    assert data["median"] == "P0DT7H0M0S"
+    assert (data["estimator"], data["arrived_median"]) == ("kaplan-meier", "P0DT5H30M0S")
     assert data["windows"][0]["window_start"] == "2024-03-04T00:00:00"
 
 
@@ -115,3 +130,22 @@ def test_bad_parameters_are_refused_with_one_message_form(option: str, value: An
     predictions, outcomes = hand_made()
     with pytest.raises(ParameterError, match=option if option != "by" else "did you mean 'segment'"):
         label_lag(load_prediction_log(predictions, outcomes), **{option: value})
+
+
+def test_with_outcomes_still_arriving_the_lag_quantiles_are_unbiased_where_the_arrived_ones_are_short() -> None:
+    rng = np.random.default_rng(19)
+    n, start = 20_000, pd.Timestamp("2024-01-01")
+    predicted = (start + pd.to_timedelta(rng.uniform(0, 84, n), unit="D")).floor("s")
+    observed = (predicted + pd.to_timedelta(rng.exponential(10, n), unit="D")).floor("s")
+    ids = np.arange(n)
+    report = label_lag(load_prediction_log(
+        pd.DataFrame({"prediction_id": ids, "predicted_at": predicted, "prediction": 1}),
+        pd.DataFrame({"prediction_id": ids, "outcome": 1, "observed_at": observed})),
+        as_of=start + pd.Timedelta(days=84))
+    day = pd.Timedelta(days=1)
+    assert 0.10 < 1 - report.coverage < 0.15  # outcomes still missing
+    truth = {q: -10 * np.log(1 - q) for q in (0.5, 0.9, 0.99)}  # exponential lag, mean 10 days: 6.9, 23.0, 46.1
+    for q, estimate in ((0.5, report.median), (0.9, report.p90), (0.99, report.p99)):
+        assert abs(estimate / day - truth[q]) / truth[q] < 0.05
+    assert report.p90_low / day < truth[0.9] < report.p90_high / day
+    assert report.arrived_p90 / day < 0.9 * truth[0.9]  # the arrived lags alone: biased short by over 10%

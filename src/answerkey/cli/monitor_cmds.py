@@ -141,9 +141,14 @@ def _print_run(run: Any) -> None:
     import pandas as pd
 
     lag = run.lag
+
+    def shown(value: Any) -> str:
+        return f"beyond the {lag.followed} followed" if pd.isna(value) and lag.labelled else str(value)
+
     console.print(f"[bold]{run.model}[/] as of {run.as_of:%Y-%m-%d %H:%M}: {lag.predictions:,} predictions, "
-                  f"{lag.labelled:,} with an outcome ({lag.coverage:.0%}); lag median {lag.median}, p90 {lag.p90}, "
-                  f"p99 {lag.p99}")
+                  f"{lag.labelled:,} with an outcome ({lag.coverage:.0%}); lag (Kaplan-Meier, waiting outcomes "
+                  f"censored) median {shown(lag.median)}, p90 {shown(lag.p90)} (95% CI {shown(lag.p90_low)} to "
+                  f"{shown(lag.p90_high)}), p99 {shown(lag.p99)}")
     main = run.realized[run.realized["metric"].isin(["accuracy", "f1_macro", "roc_auc", "mae"])]
     estimated = {}
     if run.estimated is not None:

@@ -1,11 +1,16 @@
 """Label lag: how long outcomes take to arrive, how many have arrived, and when a window will be mature.
 
 The lag of a prediction is ``observed_at - predicted_at`` of its outcome. Its distribution (median, p90,
-p99) over the predictions whose outcome has arrived tells how long to wait before a window's performance can
-be trusted. Per window, the coverage is the share of predictions with an outcome yet, and the expected
-maturity date is the window's end plus the overall lag quantile ``maturity_quantile`` (0.9 by default): the
-date by which, if lags keep their distribution, that share of the window's last predictions will have their
-outcome (earlier predictions of the window mature sooner). All statistics are aggregates in the engine.
+p99) tells how long to wait before a window's performance can be trusted. Outcomes still outstanding at
+``as_of`` are the slow ones, so the distribution is a Kaplan-Meier estimate (:mod:`.lag_survival`) that counts
+them as censored at their follow-up, not the quantiles of the arrived lags (biased short while outcomes are
+still arriving); those naive quantiles are kept beside it as ``arrived_*``. With ``max_lag``, predictions not
+labelled within it are taken never to be, and the quantiles are those of outcomes arriving within it.
+
+Per window, the coverage is the share of predictions with an outcome yet, and the expected maturity date is the
+window's end plus the lag quantile ``maturity_quantile`` (0.9 by default): the date by which, if lags keep their
+distribution, that share of the eventual outcomes of the window's last predictions has arrived. The counts are
+aggregates in the engine (follow-up times binned to 1/4000 of the longest); only the curve is computed here.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from answerkey.errors import ParameterError
 from answerkey.monitoring.inputs import PredictionLog, timestamp_literal
+from answerkey.monitoring.lag_survival import LagSurvival, kaplan_meier
 from answerkey.monitoring.windows import assign_windows, check_segments, parse_windows, window_bounds
 
 __all__ = ["LagReport", "label_lag", "lag_seconds"]
@@ -28,10 +35,14 @@ __all__ = ["LagReport", "label_lag", "lag_seconds"]
 class LagReport:
     """Label lag over the whole log and per window.
 
-    ``median``, ``p90``, ``p99`` and ``maturity_lag`` (the ``maturity_quantile`` of the lag) are NaT when no
-    outcome has arrived. ``windows`` has ``window_start``, ``window_end`` (``chunk``), the segment columns,
-    ``predictions``, ``labelled``, ``coverage``, ``lag_median``, ``lag_p90``, ``expected_maturity`` and
-    ``mature`` (``as_of`` is at or past the expected maturity).
+    ``median``, ``p90``, ``p99`` and ``maturity_lag`` (the ``maturity_quantile`` of the lag) are Kaplan-Meier
+    estimates, NaT when no outcome has arrived; a quantile beyond the log's follow-up is NaT too, and
+    ``maturity_lag`` is then the follow-up itself (a lower bound: no window is called mature). ``p90_low`` and
+    ``p90_high`` bound the p90 (95%, Brookmeyer-Crowley); ``arrived_median`` and ``arrived_p90`` are the quantiles
+    of the arrived lags alone (biased short while outcomes still arrive); ``followed`` is the longest follow-up.
+    ``windows`` has ``window_start``, ``window_end`` (``chunk``), the segment columns, ``predictions``,
+    ``labelled``, ``coverage``, ``lag_median``, ``lag_p90``, ``expected_maturity`` and ``mature`` (``as_of`` is
+    at or past the expected maturity).
     """
 
     predictions: int
@@ -44,6 +55,12 @@ class LagReport:
     maturity_lag: pd.Timedelta
     as_of: pd.Timestamp
     windows: pd.DataFrame
+    p90_low: pd.Timedelta
+    p90_high: pd.Timedelta
+    arrived_median: pd.Timedelta
+    arrived_p90: pd.Timedelta
+    followed: pd.Timedelta
+    max_lag: pd.Timedelta | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (timestamps and durations as ISO 8601 text)."""
@@ -55,8 +72,12 @@ class LagReport:
             rows[column] = rows[column].map(text)
         return {"predictions": self.predictions, "labelled": self.labelled, "coverage": self.coverage,
                 "median": text(self.median), "p90": text(self.p90), "p99": text(self.p99),
-                "maturity_quantile": self.maturity_quantile, "maturity_lag": text(self.maturity_lag),
-                "as_of": text(self.as_of), "windows": rows.to_dict(orient="records")}
+                "p90_low": text(self.p90_low), "p90_high": text(self.p90_high),
+                "arrived_median": text(self.arrived_median), "arrived_p90": text(self.arrived_p90),
+                "followed": text(self.followed), "max_lag": text(self.max_lag) if self.max_lag is not None else None,
+                "estimator": "kaplan-meier", "maturity_quantile": self.maturity_quantile,
+                "maturity_lag": text(self.maturity_lag), "as_of": text(self.as_of),
+                "windows": rows.to_dict(orient="records")}
 
 
 def lag_seconds(table: Any) -> Any:
@@ -71,6 +92,7 @@ def label_lag(
     by: str | Sequence[str] | None = None,
     as_of: Any = None,
     maturity_quantile: float = 0.9,
+    max_lag: Any = None,
 ) -> LagReport:
     """Distribution of label lag, label coverage per window, and each window's expected maturity date.
 
@@ -87,6 +109,9 @@ def label_lag(
         the whole log, and ``as_of`` is the latest prediction or observation time in it.
     maturity_quantile : float
         The lag quantile added to a window's end for its expected maturity date.
+    max_lag : timedelta or text such as ``"90 days"``, optional
+        Predictions without an outcome after this long never get one; the quantiles are those of the outcomes
+        that arrive within it. Default: every prediction gets an outcome eventually.
 
     Returns
     -------
@@ -106,8 +131,8 @@ def label_lag(
     >>> outcomes = pd.DataFrame({"prediction_id": [1, 2], "outcome": [1, 1],
     ...     "observed_at": pd.to_datetime(["2024-01-02 08:00", "2024-01-04 20:00"])})
     >>> report = label_lag(load_prediction_log(predictions, outcomes))
-    >>> str(report.median), report.coverage
-    ('2 days 00:00:00', 0.6666666666666666)
+    >>> str(report.median), str(report.arrived_median), report.coverage   # prediction 3 still waits: censored
+    ('3 days 00:00:00', '2 days 00:00:00', 0.6666666666666666)
     >>> report.windows[["window_start", "predictions", "labelled", "coverage"]]
       window_start  predictions  labelled  coverage
     0   2024-01-01            2         2       1.0
@@ -120,21 +145,26 @@ def label_lag(
     table = assign_windows(log.known_by(as_of), windows)
     labelled = log.labelled(table, as_of)
     lag = lag_seconds(table)
+    ceiling = _max_lag(max_lag)
     overall = log.execute(table.agg(
         predictions=table.count(), labelled=table.count(where=labelled),
         median=lag.quantile(0.5, where=labelled), p90=lag.quantile(0.9, where=labelled),
-        p99=lag.quantile(0.99, where=labelled), maturity=lag.quantile(maturity_quantile, where=labelled),
+        first_predicted=table.predicted_at.min(),
         last_predicted=table.predicted_at.max(), last_observed=table.observed_at.max(where=labelled),
     )).iloc[0]
     predictions = int(overall["predictions"])
     if predictions == 0:
         raise ParameterError(f"no predictions in {log.source}: nothing to measure label lag on")
+    stamp = _as_of(as_of, overall["last_predicted"], overall["last_observed"])
+    curve = _survival(log, table, labelled, stamp, pd.Timestamp(overall["first_predicted"]), ceiling)
+    median, p90, p99, maturity = (curve.quantile(q) for q in (0.5, 0.9, 0.99, maturity_quantile))
     keys = [windows.key, *segments]
     per_window = log.execute(table.group_by(keys).agg(
         predictions=table.count(), labelled=table.count(where=labelled),
         lag_median=lag.quantile(0.5, where=labelled), lag_p90=lag.quantile(0.9, where=labelled)))
-    maturity_lag = _duration(overall["maturity"])
-    stamp = _as_of(as_of, overall["last_predicted"], overall["last_observed"])
+    # beyond the log's follow-up the quantile is unknown; it is at least that follow-up, so no window is called mature
+    known = not np.isnan(maturity[0]) or int(overall["labelled"]) == 0
+    maturity_lag = _duration(maturity[0] if known else curve.followed)
     frame = window_bounds(per_window, windows, log, table)
     frame["predictions"] = frame["predictions"].astype("int64")
     frame["labelled"] = frame["labelled"].astype("int64")
@@ -149,9 +179,44 @@ def label_lag(
     labelled_count = int(overall["labelled"])
     return LagReport(
         predictions=predictions, labelled=labelled_count, coverage=labelled_count / predictions,
-        median=_duration(overall["median"]), p90=_duration(overall["p90"]), p99=_duration(overall["p99"]),
+        median=_duration(median[0]), p90=_duration(p90[0]), p99=_duration(p99[0]),
         maturity_quantile=maturity_quantile, maturity_lag=maturity_lag, as_of=stamp,
-        windows=frame.reset_index(drop=True))
+        windows=frame.reset_index(drop=True), p90_low=_duration(p90[1]), p90_high=_duration(p90[2]),
+        arrived_median=_duration(overall["median"]), arrived_p90=_duration(overall["p90"]),
+        followed=_duration(curve.followed), max_lag=pd.Timedelta(seconds=ceiling) if ceiling is not None else None)
+
+
+def _max_lag(value: Any) -> float | None:
+    """``max_lag`` in seconds (None: none declared)."""
+    if value is None:
+        return None
+    try:
+        seconds = pd.Timedelta(value).total_seconds()
+    except (TypeError, ValueError) as exc:
+        raise ParameterError.invalid("max_lag", "a positive duration such as '90 days'", value) from exc
+    if not seconds > 0:
+        raise ParameterError.invalid("max_lag", "a positive duration such as '90 days'", value)
+    return float(seconds)
+
+
+def _survival(log: PredictionLog, table: Any, labelled: Any, stamp: pd.Timestamp, first: pd.Timestamp,
+              ceiling: float | None) -> LagSurvival:
+    """The Kaplan-Meier curve of lag: arrived outcomes are events at their lag, the others censored at their
+    follow-up by ``stamp``; both counted per bin of 1/4000 of the longest follow-up, in the engine."""
+    followed = max((stamp - first).total_seconds(), 1.0)
+    width = max(followed / 4000.0, 1.0)
+    waited = timestamp_literal(stamp).delta(table.predicted_at, unit="millisecond") / 1000.0
+    time = ibis.ifelse(labelled, lag_seconds(table), waited)
+    binned = table.mutate(__bin=(time / width).ceil().cast("int64"), __event=labelled)
+    counts = log.execute(binned.group_by(["__bin", "__event"]).agg(n=binned.count(), last=time.max()))
+    counts["__event"] = counts["__event"].astype(bool)
+    pivot = counts.pivot_table(index="__bin", columns="__event", values="n", aggfunc="sum", fill_value=0)
+    events = pivot[True].to_numpy(float) if True in pivot.columns else np.zeros(len(pivot))
+    waiting = pivot[False].to_numpy(float) if False in pivot.columns else np.zeros(len(pivot))
+    # an event bin's time is its longest lag (exact when a bin holds one lag); a bin of censored rows only, its end
+    last = counts[counts["__event"]].set_index("__bin")["last"].astype(float)
+    times = last.reindex(pivot.index).fillna(pd.Series(pivot.index.to_numpy(float) * width, index=pivot.index))
+    return kaplan_meier(times.to_numpy(float), events, waiting, followed, ceiling)
 
 
 def _duration(seconds: Any) -> pd.Timedelta:
