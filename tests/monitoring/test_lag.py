@@ -64,14 +64,14 @@ def test_lag_quantiles_coverage_and_maturity_dates_are_exact(engine: Any) -> Non
     assert list(windows["mature"]) == [True, True, False]
 
 
-def test_without_max_lag_a_quantile_beyond_the_follow_up_is_unknown_and_no_window_is_called_mature() -> None:
+def test_predictions_waiting_twice_the_longest_lag_seen_are_taken_never_to_get_an_outcome() -> None:
     predictions, outcomes = hand_made()
     report = label_lag(load_prediction_log(predictions, outcomes), window="day")
-    # p5 and p9 have waited 49 and 28 h, past every lag seen: they may still come, so S never falls to 0.1
-    assert report.median == pd.Timedelta(hours=7)
-    assert pd.isna(report.p90)
-    assert report.maturity_lag == report.followed == pd.Timedelta(hours=59)  # at least the whole follow-up
-    assert not report.windows["mature"].any()
+    # the log has followed predictions 59 h, past twice the longest lag (10 h): the curve's plateau (0.2286) is the
+    # share that never gets an outcome, as with max_lag
+    assert report.median == pd.Timedelta(hours=6)
+    assert report.p90 == pd.Timedelta(hours=10)
+    assert list(report.windows["mature"]) == [True, True, False]
 
 
 def test_as_of_looks_at_the_log_as_it_stood_then() -> None:
@@ -79,9 +79,10 @@ def test_as_of_looks_at_the_log_as_it_stood_then() -> None:
     report = label_lag(load_prediction_log(predictions, outcomes), as_of=DAY2 + pd.Timedelta(hours=9))
     # by 09:00 on day 2: p0..p9 were made; p0..p4 (observed on day 1) and p6 (at 08:00) had their outcome. The
     # waiting p9, p8, p7 (1, 3, 5 h) leave the risk set with the events at those times: S = 0.9, 0.7875, 0.675,
-    # 0.54, 0.405 at 1..5 h, so the median is 5 h where the arrived lags alone say 3.5 h
+    # 0.54, 0.405, 0.2025 at 1..6 h; p5 has waited 22 h, past twice the longest lag, so 79.75% ever get an
+    # outcome and half of them have by 4 h (S 0.54 <= 1 - 0.5 * 0.7975)
     assert (report.predictions, report.labelled) == (10, 6)
-    assert report.median == pd.Timedelta(hours=5)
+    assert report.median == pd.Timedelta(hours=4)
     assert report.arrived_median == pd.Timedelta(hours=3.5)
     assert list(report.windows["labelled"]) == [5, 1]
     assert list(report.windows["coverage"]) == [5 / 6, 1 / 4]
@@ -119,7 +120,7 @@ def test_a_log_without_outcomes_reports_no_lag_and_no_maturity() -> None:
 def test_the_report_is_json_ready() -> None:
     predictions, outcomes = hand_made()
     data = json.loads(json.dumps(label_lag(load_prediction_log(predictions, outcomes)).to_dict()))
-    assert data["median"] == "P0DT7H0M0S"
+    assert data["median"] == "P0DT6H0M0S"
     assert (data["estimator"], data["arrived_median"]) == ("kaplan-meier", "P0DT5H30M0S")
     assert data["windows"][0]["window_start"] == "2024-03-04T00:00:00"
 
@@ -149,3 +150,10 @@ def test_with_outcomes_still_arriving_the_lag_quantiles_are_unbiased_where_the_a
         assert abs(estimate / day - truth[q]) / truth[q] < 0.05
     assert report.p90_low / day < truth[0.9] < report.p90_high / day
     assert report.arrived_p90 / day < 0.9 * truth[0.9]  # the arrived lags alone: biased short by over 10%
+    early = label_lag(load_prediction_log(
+        pd.DataFrame({"prediction_id": ids, "predicted_at": predicted, "prediction": 1}),
+        pd.DataFrame({"prediction_id": ids, "outcome": 1, "observed_at": observed})),
+        as_of=start + pd.Timedelta(days=30))
+    # followed 30 days, not twice the longest lag seen: a p99 of 46 days cannot be told yet, and is not guessed
+    assert pd.isna(early.p99)
+    assert abs(early.p90 / day - truth[0.9]) / truth[0.9] < 0.05

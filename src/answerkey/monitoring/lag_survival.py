@@ -4,12 +4,14 @@ A prediction whose outcome has not arrived by ``as_of`` is not missing at random
 *censored* at ``as_of - predicted_at`` (at least that long). Quantiles of the arrived lags alone are biased short
 while outcomes are still arriving; the Kaplan-Meier estimate uses both and is unbiased for every lag the log has
 followed long enough to see. Predictions that will never get an outcome are accounted for by a declared
-``max_lag``: the lag distribution is then the one of outcomes arriving within it.
+``max_lag`` (the lag distribution is then the one of outcomes arriving within it) or, without one, by the curve's
+plateau once the log has followed predictions at least twice the longest lag it has seen.
 
 References
 ----------
 Kaplan, E. L. and Meier, P. (1958). Nonparametric estimation from incomplete observations. JASA 53(282).
 Brookmeyer, R. and Crowley, J. (1982). A confidence interval for the median survival time. Biometrics 38(1).
+Maller, R. A. and Zhou, S. (1996). Survival Analysis with Long-Term Survivors. Wiley.
 """
 
 from __future__ import annotations
@@ -41,12 +43,21 @@ class LagSurvival:
         done = 1.0 - (self.survival[below] if below >= 0 else 1.0)
         return float(min(1.0, done / self._ceiling()))
 
+    @property
+    def cured_share(self) -> float:
+        """The share of predictions taken never to get an outcome: those past ``max_lag``; without one, the
+        Kaplan-Meier plateau after the longest lag seen, once the log has followed predictions at least twice that
+        long (sufficient follow-up, after Maller and Zhou), else 0."""
+        if self.times.size == 0:
+            return 0.0
+        if self.max_lag is not None:
+            below = np.searchsorted(self.times, self.max_lag, side="right") - 1
+            return float(self.survival[below]) if below >= 0 else 1.0
+        return float(self.survival[-1]) if self.followed >= 2 * self.times[-1] else 0.0
+
     def _ceiling(self) -> float:
-        """The share of predictions that ever get an outcome: 1, or the share within ``max_lag``."""
-        if self.max_lag is None:
-            return 1.0
-        below = np.searchsorted(self.times, self.max_lag, side="right") - 1
-        return float(1.0 - self.survival[below]) if below >= 0 else 1.0
+        """The share of predictions that ever get an outcome."""
+        return 1.0 - self.cured_share
 
     def quantile(self, q: float, confidence: float = 0.95) -> tuple[float, float, float]:
         """The lag by which a share ``q`` of eventual outcomes has arrived, with a Brookmeyer-Crowley interval;
