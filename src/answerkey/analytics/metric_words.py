@@ -6,12 +6,14 @@ of a longer period it reports, an input's offset, a conversion's window and enti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from answerkey.analytics.context import ContextLayer
 from answerkey.analytics.metric_compile import MetricQuery, compile_metric_query
 from answerkey.analytics.metric_model import MeasureInput, Metric, MetricInput, filters_of
 from answerkey.errors import MetricQueryError
 
-__all__ = ["describe_metric", "metric_sql_for_agent", "needs_time"]
+__all__ = ["depends_on", "describe_metric", "metric_sql_for_agent", "needs_time", "uses_spine"]
 
 _AGG = {"sum": "sum", "min": "minimum", "max": "maximum", "count": "count", "count_distinct": "number of distinct",
         "sum_boolean": "number of true", "average": "average", "median": "median", "percentile": "percentile"}
@@ -71,17 +73,28 @@ def describe_metric(metric: Metric, context: ContextLayer) -> str:
     return words + "".join(f"; only where {f}" for f in metric.filters())
 
 
-def needs_time(metric: Metric, context: ContextLayer, seen: frozenset[str] = frozenset()) -> bool:
+def depends_on(metric: Metric, context: ContextLayer, holds: Callable[[Metric], bool],
+               seen: frozenset[str] = frozenset()) -> bool:
+    """Whether ``holds`` is true of the metric or of any metric it is computed from (cycles stop the walk)."""
+    if holds(metric):
+        return True
+    inner = (context.metric(name) for name in metric.inputs() if name not in seen)
+    return any(m is not None and depends_on(m, context, holds, seen | {metric.name}) for m in inner)
+
+
+def _offset(metric: Metric) -> bool:
+    return any(m.offset_window or m.offset_to_grain for m in metric.metrics)
+
+
+def needs_time(metric: Metric, context: ContextLayer) -> bool:
     """Whether the metric has no meaning without metric_time (a window, a grain to date, an offset)."""
-    if metric.type == "cumulative" and (metric.window or metric.grain_to_date):
-        return True
-    if any(m.offset_window or m.offset_to_grain for m in metric.metrics):
-        return True
-    for name in metric.inputs():
-        inner = context.metric(name)
-        if inner is not None and name not in seen and needs_time(inner, context, seen | {metric.name}):
-            return True
-    return False
+    return depends_on(metric, context, lambda m: (m.type == "cumulative" and bool(m.window or m.grain_to_date))
+                      or _offset(m))
+
+
+def uses_spine(metric: Metric, context: ContextLayer) -> bool:
+    """Whether computing the metric lays something over the time spine (any cumulative metric, an offset)."""
+    return depends_on(metric, context, lambda m: m.type == "cumulative" or _offset(m))
 
 
 def metric_sql_for_agent(metric: Metric, context: ContextLayer, dialect: str = "duckdb") -> str:

@@ -7,7 +7,7 @@ from answerkey.analytics.context import ContextLayer
 from answerkey.analytics.metric_compile import MetricQuery, compile_metric_query
 from answerkey.analytics.metric_items import filter_items
 from answerkey.analytics.metric_stages import spine_sql
-from answerkey.analytics.metric_words import needs_time
+from answerkey.analytics.metric_words import needs_time, uses_spine
 from answerkey.analytics.warehouse import ExecutionError, Warehouse
 from answerkey.errors import MetricQueryError
 from answerkey.findings import Finding, Severity
@@ -33,20 +33,11 @@ def _join_paths(context: ContextLayer) -> list[Finding]:
     return findings
 
 
-def _uses_spine(context: ContextLayer, name: str, seen: frozenset[str] = frozenset()) -> bool:
-    metric = context.metric(name)
-    if metric is None or name in seen:
-        return False
-    if metric.type == "cumulative" or any(m.offset_window or m.offset_to_grain for m in metric.metrics):
-        return True
-    return any(_uses_spine(context, inner, seen | {name}) for inner in metric.inputs())
-
-
 def _spine_coverage(context: ContextLayer, warehouse: Warehouse) -> list[Finding]:
     """A time spine that starts after, or ends before, the data of a measure a window or offset lays over it."""
     if context.time_spine is None:
         return []
-    measures = {m.measure.name for m in context.metrics if m.measure is not None and _uses_spine(context, m.name)}
+    measures = {m.measure.name for m in context.metrics if m.measure is not None and uses_spine(m, context)}
     try:
         first, last = warehouse.execute(f"SELECT MIN(ds), MAX(ds) FROM ({spine_sql(context.time_spine)}) AS s").rows[0]
     except ExecutionError as error:
@@ -81,7 +72,7 @@ def check_semantic_layer(context: ContextLayer, warehouse: Warehouse | None) -> 
         where = f"metric {metric.name}"
         if not metric.semantic:
             continue
-        if context.time_spine is None and _uses_spine(context, metric.name):
+        if context.time_spine is None and uses_spine(metric, context):
             findings.append(_finding("no_time_spine", where, "has a window or an offset but the context has no time "
                                      "spine (context/time_spine.yaml: a table of days, or start and end dates)"))
             continue

@@ -37,12 +37,6 @@ class LagSurvival:
     """The longest follow-up in the log (seconds): no quantile beyond it can be estimated."""
     max_lag: float | None = None
 
-    def arrived_share(self, seconds: float) -> float:
-        """The share of eventual outcomes that arrive within ``seconds`` of their prediction."""
-        below = np.searchsorted(self.times, seconds, side="right") - 1
-        done = 1.0 - (self.survival[below] if below >= 0 else 1.0)
-        return float(min(1.0, done / self._ceiling()))
-
     @property
     def cured_share(self) -> float:
         """The share of predictions taken never to get an outcome: those past ``max_lag``; without one, the
